@@ -1,0 +1,198 @@
+/**
+ * Label sets: immutable, sorted by name, with a canonical string key that serves as a hash
+ * map key and makes equality a single string comparison (V8 caches string hashes).
+ *
+ * As in Prometheus, a label with an empty value is the same as an absent label, so empty
+ * values are dropped on construction. The metric name is the `__name__` label.
+ */
+
+export const METRIC_NAME = '__name__';
+
+
+export class Labels {
+  /** Flat, name-sorted pairs: [name0, value0, name1, value1, ...]. */
+  readonly #kv: readonly string[];
+  /** Canonical key: equal label sets have equal keys and vice versa. */
+  readonly key: string;
+
+  private constructor(kv: readonly string[]) {
+    this.#kv = kv;
+    // Each string is length-prefixed, so no name or value can forge a separator.
+    let key = '';
+    for (let i = 0; i < kv.length; i++) key += kv[i].length.toString(36) + ':' + kv[i];
+    this.key = key;
+  }
+
+  static readonly EMPTY = new Labels([]);
+
+  /** Builds from a record or pairs; sorts, drops empty values; a repeated name keeps the last value. */
+  static from(input: Record<string, string> | Iterable<readonly [string, string]>): Labels {
+    const pairs: [string, string][] = [];
+    const it: Iterable<readonly [string, string]> =
+      Symbol.iterator in (input as object)
+        ? (input as Iterable<readonly [string, string]>)
+        : Object.entries(input as Record<string, string>);
+    for (const [n, v] of it) if (v !== '') pairs.push([n, v]);
+    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const kv: string[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const [n, v] = pairs[i];
+      if (i + 1 < pairs.length && pairs[i + 1][0] === n) continue; // last one wins
+      kv.push(n, v);
+    }
+    return kv.length === 0 ? Labels.EMPTY : new Labels(kv);
+  }
+
+  /**
+   * Builds from flat pairs already sorted by name with unique names and no empty values.
+   * The caller guarantees the invariants (hot paths: parsers, decoders that sorted already).
+   */
+  static fromSortedPairs(kv: readonly string[]): Labels {
+    return kv.length === 0 ? Labels.EMPTY : new Labels(kv);
+  }
+
+  /** Number of labels. */
+  get size(): number {
+    return this.#kv.length >> 1;
+  }
+
+  /** The metric name (`__name__`), or '' when absent. */
+  get name(): string {
+    return this.get(METRIC_NAME);
+  }
+
+  /** The value of `name`, or '' when absent (Prometheus semantics). */
+  get(name: string): string {
+    const kv = this.#kv;
+    // Label sets are small: linear scan beats binary search below ~16 labels.
+    for (let i = 0; i < kv.length; i += 2) {
+      if (kv[i] === name) return kv[i + 1];
+      if (kv[i] > name) break;
+    }
+    return '';
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== '';
+  }
+
+  nameAt(i: number): string {
+    return this.#kv[i * 2];
+  }
+
+  valueAt(i: number): string {
+    return this.#kv[i * 2 + 1];
+  }
+
+  /** Flat sorted pairs (read-only view). */
+  pairs(): readonly string[] {
+    return this.#kv;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    const kv = this.#kv;
+    for (let i = 0; i < kv.length; i += 2) yield [kv[i], kv[i + 1]];
+  }
+
+  equals(other: Labels): boolean {
+    return this === other || this.key === other.key;
+  }
+
+  /** Returns a copy with `name` set to `value` (an empty value removes it). */
+  with(name: string, value: string): Labels {
+    const out: [string, string][] = [];
+    for (const p of this) if (p[0] !== name) out.push(p);
+    out.push([name, value]);
+    return Labels.from(out);
+  }
+
+  /** Returns a copy without the given names. */
+  without(...names: string[]): Labels {
+    const drop = new Set(names);
+    const kv: string[] = [];
+    const src = this.#kv;
+    for (let i = 0; i < src.length; i += 2) if (!drop.has(src[i])) kv.push(src[i], src[i + 1]);
+    return kv.length === src.length ? this : Labels.fromSortedPairs(kv);
+  }
+
+  /** Returns a copy keeping only the given names. */
+  keep(...names: string[]): Labels {
+    const want = new Set(names);
+    const kv: string[] = [];
+    const src = this.#kv;
+    for (let i = 0; i < src.length; i += 2) if (want.has(src[i])) kv.push(src[i], src[i + 1]);
+    return kv.length === src.length ? this : Labels.fromSortedPairs(kv);
+  }
+
+  toObject(): Record<string, string> {
+    const o: Record<string, string> = {};
+    for (const [n, v] of this) o[n] = v;
+    return o;
+  }
+
+  /** Prometheus notation: `name{a="b", c="d"}`, or `{...}` without a name. */
+  toString(): string {
+    let body = '';
+    for (const [n, v] of this) {
+      if (n === METRIC_NAME) continue;
+      body += `${body ? ', ' : ''}${n}="${escapeLabelValue(v)}"`;
+    }
+    const name = this.name;
+    return body === '' && name !== '' ? name : `${name}{${body}}`;
+  }
+
+  /** Orders label sets like Prometheus's labels.Compare: by pairs, then by length. */
+  static compare(a: Labels, b: Labels): number {
+    const x = a.#kv;
+    const y = b.#kv;
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    }
+    return x.length - y.length;
+  }
+}
+
+/**
+ * Interns label sets so that equal sets share one object (and its strings): a long-lived
+ * store keeps one copy per series however many times it is parsed again.
+ */
+export class LabelsInterner {
+  readonly #byKey = new Map<string, Labels>();
+  intern(labels: Labels): Labels {
+    const seen = this.#byKey.get(labels.key);
+    if (seen) return seen;
+    this.#byKey.set(labels.key, labels);
+    return labels;
+  }
+  delete(labels: Labels): void {
+    this.#byKey.delete(labels.key);
+  }
+  get size(): number {
+    return this.#byKey.size;
+  }
+}
+
+/** Escapes a label value for the text exposition format and PromQL display. */
+export function escapeLabelValue(v: string): string {
+  if (!/[\\"\n]/.test(v)) return v;
+  return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A legacy (ASCII) Prometheus metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
+export function isValidMetricName(name: string): boolean {
+  return METRIC_NAME_RE.test(name);
+}
+
+/** A legacy (ASCII) Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*`. */
+export function isValidLabelName(name: string): boolean {
+  return LABEL_NAME_RE.test(name);
+}
+
+/** Names starting with `__` are reserved for internal use (relabeling, `__name__`). */
+export function isReservedLabelName(name: string): boolean {
+  return name.startsWith('__');
+}
