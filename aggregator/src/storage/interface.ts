@@ -1,0 +1,163 @@
+/**
+ * The storage seams. Everything that writes samples (scrape, MQTT ingest, the push API,
+ * rule evaluation) goes through an Appender; everything that reads (PromQL, federation,
+ * remote write, the series and label APIs) goes through a Querier. Nothing outside
+ * aggregator/src/tsdb may depend on how the TSDB stores things, so an in-memory store
+ * (./memory.ts) can stand in for it in tests, and ./contract.ts checks both behave alike.
+ *
+ * Modelled on Prometheus's storage/interface.go, with these deliberate differences:
+ *  - `append` throws a typed SampleError instead of returning an error, and takes no series
+ *    reference: Labels carry a precomputed key, so a lookup is one hash-cached Map access
+ *    when callers reuse their Labels objects (a scrape cache should).
+ *  - Errors of the iterators are thrown, not collected through an `err()` method.
+ *  - A Series is a snapshot taken by `select`: appends committed later are not visible
+ *    through it, even if it is iterated after an `await`.
+ *
+ * Time is integer milliseconds since the epoch (see value.ts for the valid range). Sample
+ * values are float64s compared by bit pattern; keep them out of plain `number[]`, which
+ * loses NaN payloads such as the stale marker (see value.ts).
+ */
+import type { Labels } from '@edgeprom/shared';
+import type { Matcher } from './matcher.js';
+
+/** Something samples can be written to. */
+export interface Appendable {
+  /**
+   * Starts a write transaction. Take one per scrape, push batch or rule evaluation, append
+   * its samples, then call `commit()` or `rollback()` exactly once. Appenders are cheap and
+   * independent; several may be open at once (interleaved async scrapes).
+   */
+  appender(): Appender;
+}
+
+/**
+ * A write transaction. Samples are buffered: nothing is visible to readers until commit.
+ *
+ * `append` validates each sample against what is committed and against the samples already
+ * appended in this transaction, and throws a SampleError when the store refuses it
+ * (`code` says why; `labels` and `t` say which). A refused sample is not buffered; the
+ * transaction stays usable, so a scrape can count refusals and carry on:
+ *   - ERR_OUT_OF_ORDER_SAMPLE: t is older than the newest sample of the series.
+ *   - ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP: t equals the newest sample's t, the value differs.
+ *     (The same t with the same value bits is accepted and ignored: replays are idempotent.)
+ *   - ERR_TOO_OLD_SAMPLE / ERR_TOO_FAR_IN_FUTURE: outside the store's time window, if any.
+ *   - ERR_INVALID_SAMPLE: empty label set, or t not an integer in the valid range.
+ *
+ * Because appenders are independent, two open transactions can each append a sample that is
+ * in order on its own and conflicts with the other once both commit. Commit applies samples
+ * in append order and drops (and counts, in stores that keep metrics) any sample that is
+ * out of order or a conflicting duplicate by then, as Prometheus does; it does not throw
+ * for those.
+ */
+export interface Appender {
+  /**
+   * Buffers one sample. `labels` must include `__name__` by convention but the store does
+   * not require it; an empty label set is refused. `t` in ms, `v` any float64 (NaN
+   * payloads, ±Infinity and -0 are kept bit-exact).
+   */
+  append(labels: Labels, t: number, v: number): void;
+  /**
+   * Applies the buffered samples. They are visible to `select` calls made after commit()
+   * is called; the promise resolves once they are durable (after the WAL write, once there
+   * is a WAL). Afterwards the appender is closed: any further call throws
+   * ERR_APPENDER_CLOSED.
+   */
+  commit(): Promise<void>;
+  /**
+   * Discards the buffered samples and closes the appender. A no-op once the appender is
+   * closed, so it can sit in a `finally` or `catch` block after a commit attempt.
+   */
+  rollback(): void;
+}
+
+/** Something that can be read over a time range. */
+export interface Queryable {
+  /**
+   * A reader for samples with mint <= t <= maxt (both inclusive; ±Infinity for unbounded).
+   * Close it when done: later stores use it to keep chunks alive while they are read.
+   */
+  querier(mint: number, maxt: number): Querier;
+}
+
+/** Both seams: what a full store (Head, memory store) implements. */
+export type Storage = Appendable & Queryable;
+
+/** Advice to `select`, as in Prometheus's SelectHints; a store may ignore any of it. */
+export interface SelectHints {
+  /** Start and end of the data the caller will read (ms, inclusive). */
+  start?: number;
+  end?: number;
+  /** Query resolution step (ms), for range queries. */
+  step?: number;
+  /** Range vector length (ms), e.g. 5m for rate(x[5m]). */
+  range?: number;
+  /** The surrounding function; 'series' means only labels are needed, not samples. */
+  func?: string;
+}
+
+/** Reads one time range. */
+export interface Querier {
+  /** Inclusive bounds this querier was opened with. */
+  readonly mint: number;
+  readonly maxt: number;
+  /**
+   * Series matching all matchers that have at least one sample in [mint, maxt], sorted by
+   * labels (Labels.compare), each iterating only its samples within [mint, maxt]. An empty
+   * matcher list selects every series. Matchers follow PromQL: a matcher that matches the
+   * empty string also matches series that lack the label.
+   */
+  select(matchers: readonly Matcher[], hints?: SelectHints): SeriesSet;
+  /**
+   * Sorted label names of series matching the matchers (all series when none are given).
+   * Like Prometheus, a store may answer at its own time granularity (the head, a block) and
+   * include names of series with no sample in [mint, maxt]; it never omits a name of a
+   * series that has one.
+   */
+  labelNames(matchers?: readonly Matcher[]): string[];
+  /** Sorted values of `name` (no empty value), with the same matching and granularity. */
+  labelValues(name: string, matchers?: readonly Matcher[]): string[];
+  /** Releases the querier; calls after close throw ERR_QUERIER_CLOSED. Idempotent. */
+  close(): void;
+}
+
+/**
+ * The result of a select: series in label order. Iterate it once or many times; each Series
+ * is a snapshot (see the file comment). Arrays of Series satisfy it.
+ */
+export type SeriesSet = Iterable<Series>;
+
+/** One series: its labels and a way to walk its samples in time order. */
+export interface Series {
+  readonly labels: Labels;
+  /**
+   * A fresh iterator positioned before the first sample. Passing a previous iterator from the
+   * same store lets it be reused instead of allocated (iterating thousands of series).
+   */
+  iterator(reuse?: SampleIterator): SampleIterator;
+}
+
+/**
+ * What a sample holds. Only floats exist today; the type leaves room for native histograms
+ * without changing every caller's loop (`while (it.next()) ...` works because None is 0).
+ */
+export const ValueType = { None: 0, Float: 1 } as const;
+export type ValueType = (typeof ValueType)[keyof typeof ValueType];
+
+/**
+ * Walks samples in increasing time order without allocating per sample: move with next() or
+ * seek(), then read the current sample with atT() and atV().
+ */
+export interface SampleIterator {
+  /** Advances to the next sample; ValueType.None (0) when exhausted. */
+  next(): ValueType;
+  /**
+   * Advances to the first sample with timestamp >= t. If the current sample already
+   * satisfies that, stays put: seek never moves backwards. Returns ValueType.None when no
+   * such sample exists (the iterator is then exhausted).
+   */
+  seek(t: number): ValueType;
+  /** Timestamp (ms) of the current sample. Undefined before the first next()/seek(). */
+  atT(): number;
+  /** Value of the current sample, bit-exact. */
+  atV(): number;
+}

@@ -1,0 +1,4 @@
+import { runStorageContract } from './contract.js';
+import { MemoryStorage } from './memory.js';
+
+runStorageContract('MemoryStorage', () => new MemoryStorage());

@@ -1,0 +1,251 @@
+/**
+ * An in-memory store implementing both seams in the plainest way: per series, sorted
+ * timestamp and value arrays; matchers checked against every series. No compression, no
+ * index, no limits. It is the reference the Head is tested against (contract.ts) and the
+ * stand-in other parts (PromQL, rules, API) use in their tests.
+ *
+ * It follows the same sample rules as the Head (out-of-order and duplicate handling, commit
+ * re-checks) but has no time-window policies: any valid timestamp is accepted.
+ */
+import { Labels } from '@edgeprom/shared';
+import type {
+  Appendable,
+  Appender,
+  Queryable,
+  Querier,
+  SampleIterator,
+  SelectHints,
+  Series,
+  SeriesSet,
+} from './interface.js';
+import { ValueType } from './interface.js';
+import type { Matcher } from './matcher.js';
+import { appenderClosed, querierClosed, SampleError } from './errors.js';
+import { isValidTimestamp, sameBits } from './value.js';
+
+interface MemSeries {
+  labels: Labels;
+  ts: Float64Array;
+  // Float64Array rather than number[]: V8 rewrites NaN payloads in plain arrays.
+  vs: Float64Array;
+  n: number;
+}
+
+interface Pending {
+  labels: Labels;
+  t: number;
+  v: number;
+}
+
+export class MemoryStorage implements Appendable, Queryable {
+  readonly #series = new Map<string, MemSeries>();
+
+  appender(): Appender {
+    return new MemoryAppender(this.#series);
+  }
+
+  querier(mint: number, maxt: number): Querier {
+    return new MemoryQuerier(this.#series, mint, maxt);
+  }
+
+  /** Number of series (with at least one sample). */
+  get numSeries(): number {
+    return this.#series.size;
+  }
+}
+
+class MemoryAppender implements Appender {
+  readonly #series: Map<string, MemSeries>;
+  #pending: Pending[] | undefined = [];
+  /** Newest pending sample per series key, for validation within the transaction. */
+  readonly #last = new Map<string, Pending>();
+
+  constructor(series: Map<string, MemSeries>) {
+    this.#series = series;
+  }
+
+  append(labels: Labels, t: number, v: number): void {
+    const pending = this.#pending;
+    if (pending === undefined) throw appenderClosed();
+    if (labels.size === 0) throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
+    if (!isValidTimestamp(t)) {
+      throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
+    }
+    const mine = this.#last.get(labels.key);
+    let lastT = -Infinity;
+    let lastV = 0;
+    if (mine) {
+      lastT = mine.t;
+      lastV = mine.v;
+    } else {
+      const s = this.#series.get(labels.key);
+      if (s) {
+        lastT = s.ts[s.n - 1];
+        lastV = s.vs[s.n - 1];
+      }
+    }
+    if (t < lastT) throw new SampleError('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
+    if (t === lastT) {
+      if (sameBits(v, lastV)) return;
+      throw new SampleError('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
+    }
+    const p = { labels, t, v };
+    pending.push(p);
+    this.#last.set(labels.key, p);
+  }
+
+  async commit(): Promise<void> {
+    const pending = this.#pending;
+    if (pending === undefined) throw appenderClosed();
+    this.#pending = undefined;
+    for (const { labels, t, v } of pending) {
+      let s = this.#series.get(labels.key);
+      if (!s) {
+        s = { labels, ts: new Float64Array(8), vs: new Float64Array(8), n: 0 };
+        this.#series.set(labels.key, s);
+      }
+      // Re-check: another transaction may have committed newer samples meanwhile.
+      if (s.n > 0 && t <= s.ts[s.n - 1]) continue;
+      if (s.n === s.ts.length) {
+        const ts = new Float64Array(s.n * 2);
+        const vs = new Float64Array(s.n * 2);
+        ts.set(s.ts);
+        vs.set(s.vs);
+        s.ts = ts;
+        s.vs = vs;
+      }
+      s.ts[s.n] = t;
+      s.vs[s.n] = v;
+      s.n++;
+    }
+  }
+
+  rollback(): void {
+    this.#pending = undefined;
+  }
+}
+
+class MemoryQuerier implements Querier {
+  readonly mint: number;
+  readonly maxt: number;
+  readonly #series: Map<string, MemSeries>;
+  #closed = false;
+
+  constructor(series: Map<string, MemSeries>, mint: number, maxt: number) {
+    this.#series = series;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  select(matchers: readonly Matcher[], _hints?: SelectHints): SeriesSet {
+    const out: MemorySeries[] = [];
+    for (const s of this.#matching(matchers)) {
+      // Snapshot: the arrays as they are now and the sample range inside [mint, maxt].
+      const from = lowerBound(s.ts, s.n, this.mint);
+      const to = lowerBound(s.ts, s.n, this.maxt + 1);
+      out.push(new MemorySeries(s.labels, s.ts, s.vs, from, to));
+    }
+    return out.sort((a, b) => Labels.compare(a.labels, b.labels));
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    const names = new Set<string>();
+    for (const s of this.#matching(matchers ?? [])) for (const [n] of s.labels) names.add(n);
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    const values = new Set<string>();
+    for (const s of this.#matching(matchers ?? [])) {
+      const v = s.labels.get(name);
+      if (v !== '') values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Series matching all matchers with a sample in range: the definition the Head must meet. */
+  *#matching(matchers: readonly Matcher[]): Generator<MemSeries> {
+    if (this.#closed) throw querierClosed();
+    for (const s of this.#series.values()) {
+      if (!matchers.every((m) => m.matches(s.labels.get(m.name)))) continue;
+      const i = lowerBound(s.ts, s.n, this.mint);
+      if (i < s.n && s.ts[i] <= this.maxt) yield s;
+    }
+  }
+}
+
+/** First index in ts[0, n) with ts[i] >= t. */
+function lowerBound(ts: Float64Array, n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+class MemorySeries implements Series {
+  readonly labels: Labels;
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  readonly from: number;
+  readonly to: number;
+
+  constructor(labels: Labels, ts: Float64Array, vs: Float64Array, from: number, to: number) {
+    this.labels = labels;
+    this.ts = ts;
+    this.vs = vs;
+    this.from = from;
+    this.to = to;
+  }
+
+  iterator(reuse?: SampleIterator): SampleIterator {
+    const it = reuse instanceof MemoryIterator ? reuse : new MemoryIterator();
+    return it.reset(this);
+  }
+}
+
+class MemoryIterator implements SampleIterator {
+  #ts: Float64Array = new Float64Array(0);
+  #vs: Float64Array = new Float64Array(0);
+  #i = 0;
+  #from = 0;
+  #to = 0;
+
+  reset(s: MemorySeries): this {
+    this.#ts = s.ts;
+    this.#vs = s.vs;
+    this.#from = s.from;
+    this.#to = s.to;
+    this.#i = s.from - 1;
+    return this;
+  }
+
+  next(): ValueType {
+    if (this.#i < this.#to) this.#i++;
+    return this.#i < this.#to ? ValueType.Float : ValueType.None;
+  }
+
+  seek(t: number): ValueType {
+    if (this.#i >= this.#to) return ValueType.None;
+    if (this.#i >= this.#from && this.#ts[this.#i] >= t) return ValueType.Float;
+    let i = Math.max(this.#i, this.#from);
+    while (i < this.#to && this.#ts[i] < t) i++;
+    this.#i = i;
+    return i < this.#to ? ValueType.Float : ValueType.None;
+  }
+
+  atT(): number {
+    return this.#ts[this.#i];
+  }
+
+  atV(): number {
+    return this.#vs[this.#i];
+  }
+}

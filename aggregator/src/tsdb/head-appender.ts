@@ -1,0 +1,172 @@
+/**
+ * A head write transaction. Samples are buffered in typed arrays (no object per sample) and
+ * applied in append order at commit; rollback drops them.
+ *
+ * Validation at append time compares a sample with the newest one of its series: the
+ * committed one, or the newest appended in this transaction. Rather than a per-transaction
+ * map, the transaction marks each series it touches in its head record (txnId, txnIdx: the
+ * buffer slot of its newest pending sample). Another transaction touching the same series
+ * overwrites the mark; the first then validates against committed data only, and commit,
+ * which re-checks every sample (Head.commitSample), catches what slipped through.
+ *
+ * Series that do not exist yet are created only at commit, so a rolled-back transaction
+ * leaves no trace in the index. Until then they live in a small per-transaction map and are
+ * referred to by negative refs in the buffer.
+ */
+import type { Labels } from '@edgeprom/shared';
+import type { Appender } from '../storage/interface.js';
+import { appenderClosed, SampleError, type SampleErrorCode } from '../storage/errors.js';
+import { isValidTimestamp, sameBits } from '../storage/value.js';
+import type { Head, HeadMetrics } from './head.js';
+
+/** Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value. */
+export interface AppendBuffers {
+  refs: Int32Array;
+  ts: Float64Array;
+  vs: Float64Array;
+}
+
+/** Re-read the clock after this many appends, so a long transaction's "now" stays current. */
+const CLOCK_REFRESH_APPENDS = 4096;
+
+const REJECT_COUNTER: Record<SampleErrorCode, keyof HeadMetrics['rejected']> = {
+  ERR_OUT_OF_ORDER_SAMPLE: 'outOfOrder',
+  ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP: 'duplicate',
+  ERR_TOO_OLD_SAMPLE: 'tooOld',
+  ERR_TOO_FAR_IN_FUTURE: 'tooFarInFuture',
+  ERR_INVALID_SAMPLE: 'invalid',
+};
+
+export class HeadAppender implements Appender {
+  readonly #head: Head;
+  readonly #id: number;
+  #buf: AppendBuffers | undefined;
+  #n = 0;
+  #now: number;
+  #sinceNow = 0;
+  /** New series of this transaction: key → index into #newLabels / #newLast. */
+  #newByKey: Map<string, number> | undefined;
+  readonly #newLabels: Labels[] = [];
+  /** Buffer slot of each new series' newest pending sample. */
+  readonly #newLast: number[] = [];
+
+  constructor(head: Head, id: number, now: number) {
+    this.#head = head;
+    this.#id = id;
+    this.#now = now;
+    this.#buf = head.takeBuffers();
+  }
+
+  append(labels: Labels, t: number, v: number): void {
+    const buf = this.#buf;
+    if (buf === undefined) throw appenderClosed();
+    const head = this.#head;
+    if (!isValidTimestamp(t)) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
+    if (t < head.minValidTime()) this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
+    if (++this.#sinceNow >= CLOCK_REFRESH_APPENDS) {
+      this.#sinceNow = 0;
+      this.#now = head.clock.now();
+    }
+    if (t > this.#now + head.futureToleranceMs) this.#reject('ERR_TOO_FAR_IN_FUTURE', labels, t);
+
+    let ref = head.refOf(labels.key);
+    if (ref !== undefined) {
+      const store = head.store;
+      let lastT: number;
+      let lastV: number;
+      if (store.txnId(ref) === this.#id) {
+        const slot = store.txnIdx(ref);
+        lastT = buf.ts[slot];
+        lastV = buf.vs[slot];
+      } else {
+        lastT = store.maxT(ref);
+        lastV = store.lastV(ref);
+      }
+      if (t <= lastT && this.#conflict(labels, t, v, lastT, lastV)) return;
+      store.markTxn(ref, this.#id, this.#n);
+    } else {
+      // Checked only for unknown series: reading the Labels object costs a cache miss.
+      if (labels.size === 0) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
+      const byKey = (this.#newByKey ??= new Map());
+      let i = byKey.get(labels.key);
+      if (i === undefined) {
+        i = this.#newLabels.length;
+        byKey.set(labels.key, i);
+        this.#newLabels.push(labels);
+        this.#newLast.push(-1);
+      } else {
+        const slot = this.#newLast[i];
+        const lastT = buf.ts[slot];
+        if (t <= lastT && this.#conflict(labels, t, v, lastT, buf.vs[slot])) return;
+      }
+      this.#newLast[i] = this.#n;
+      ref = -(i + 1);
+    }
+    this.#push(buf, ref, t, v);
+  }
+
+  /**
+   * Decides a sample not newer than its series' newest: true when it repeats that sample
+   * exactly (ignore it); throws otherwise.
+   */
+  #conflict(labels: Labels, t: number, v: number, lastT: number, lastV: number): boolean {
+    if (t < lastT) this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
+    if (!sameBits(v, lastV)) this.#reject('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
+    this.#head.metrics.duplicatesIgnored++;
+    return true;
+  }
+
+  #reject(code: SampleErrorCode, labels: Labels, t: number, detail?: string): never {
+    this.#head.metrics.rejected[REJECT_COUNTER[code]]++;
+    throw new SampleError(code, labels, t, detail);
+  }
+
+  #push(buf: AppendBuffers, ref: number, t: number, v: number): void {
+    const n = this.#n;
+    if (n === buf.refs.length) {
+      const grown: AppendBuffers = {
+        refs: new Int32Array(n * 2),
+        ts: new Float64Array(n * 2),
+        vs: new Float64Array(n * 2),
+      };
+      grown.refs.set(buf.refs);
+      grown.ts.set(buf.ts);
+      grown.vs.set(buf.vs);
+      this.#buf = buf = grown;
+    }
+    buf.refs[n] = ref;
+    buf.ts[n] = t;
+    buf.vs[n] = v;
+    this.#n = n + 1;
+  }
+
+  async commit(): Promise<void> {
+    const buf = this.#buf;
+    if (buf === undefined) throw appenderClosed();
+    this.#buf = undefined;
+    const head = this.#head;
+    // Refs of new series are resolved lazily, in append order, so series are created in the
+    // order their first samples arrived (and only if they get one).
+    const created: number[] = new Array<number>(this.#newLabels.length).fill(-1);
+    const { refs, ts, vs } = buf;
+    for (let i = 0; i < this.#n; i++) {
+      let ref = refs[i];
+      if (ref < 0) {
+        const k = -ref - 1;
+        if (created[k] < 0) created[k] = head.getOrCreate(this.#newLabels[k]);
+        ref = created[k];
+      }
+      head.commitSample(ref, ts[i], vs[i]);
+    }
+    head.metrics.commits++;
+    head.releaseBuffers(buf);
+  }
+
+  rollback(): void {
+    const buf = this.#buf;
+    if (buf === undefined) return; // idempotent, so it can sit in a finally block
+    this.#buf = undefined;
+    this.#head.metrics.rollbacks++;
+    this.#head.releaseBuffers(buf);
+  }
+}

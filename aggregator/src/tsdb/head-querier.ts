@@ -1,0 +1,280 @@
+/**
+ * Reading the head: matchers → postings → series with samples in [mint, maxt], sorted by
+ * labels, each a snapshot of its chunks.
+ *
+ * The snapshot matters because a reader may await between samples while appends go on.
+ * Sealed chunks never change, so a snapshot points at their arena bytes. Open chunks keep
+ * growing, move to bigger regions and are cleared when sealed, so their bytes are copied
+ * (all of one select's open chunks into a single buffer). When truncation arrives, it must
+ * not free sealed pages that an open querier still reads: that is what close() is for.
+ */
+import { Labels } from '@edgeprom/shared';
+import type { Querier, SampleIterator, SelectHints, Series, SeriesSet } from '../storage/interface.js';
+import { ValueType } from '../storage/interface.js';
+import type { Matcher } from '../storage/matcher.js';
+import { querierClosed } from '../storage/errors.js';
+import { offsetOf } from './chunk-arena.js';
+import { XorIterator } from './chunk-xor.js';
+import type { Head } from './head.js';
+import { postingsForMatchers } from './postings.js';
+import { SEALED_STRIDE } from './head-series.js';
+
+/** Numbers per chunk in HeadSeries.meta: byte offset, byte length, minT, maxT. */
+const META_STRIDE = 4;
+
+export class HeadQuerier implements Querier {
+  readonly mint: number;
+  readonly maxt: number;
+  readonly #head: Head;
+  #closed = false;
+  /** Scratch for checking whether a chunk has a sample inside the range. */
+  readonly #probe = new XorIterator();
+
+  constructor(head: Head, mint: number, maxt: number) {
+    this.#head = head;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  select(matchers: readonly Matcher[], _hints?: SelectHints): SeriesSet {
+    if (this.#closed) throw querierClosed();
+    if (!this.#overlapsHead()) return [];
+    const store = this.#head.store;
+    const postings = postingsForMatchers(this.#head.index, matchers);
+    const picked: number[] = [];
+    for (let i = 0; i < postings.length; i++) {
+      if (this.#hasSampleInRange(postings[i])) picked.push(postings[i]);
+    }
+    const labels = store.labels;
+    picked.sort((a, b) => Labels.compare(labels[a], labels[b]));
+
+    let openTotal = 0;
+    for (const ref of picked) openTotal += this.#openOverlaps(ref) ? store.openBytes(ref) : 0;
+    const openCopy = new Uint8Array(openTotal);
+    let openPos = 0;
+    const out: HeadSeries[] = new Array(picked.length);
+    for (let k = 0; k < picked.length; k++) {
+      const ref = picked[k];
+      const bufs: Uint8Array[] = [];
+      const meta: number[] = [];
+      const sealed = store.sealed[ref];
+      if (sealed) {
+        for (let i = 0; i < sealed.length; i += SEALED_STRIDE) {
+          if (sealed[i + 1] < this.mint || sealed[i] > this.maxt) continue;
+          const loc = sealed[i + 2];
+          bufs.push(store.arena.page(loc));
+          meta.push(offsetOf(loc), sealed[i + 3], sealed[i], sealed[i + 1]);
+        }
+      }
+      if (this.#openOverlaps(ref)) {
+        const loc = store.openLocation(ref);
+        const len = store.openBytes(ref);
+        const off = offsetOf(loc);
+        openCopy.set(store.arena.page(loc).subarray(off, off + len), openPos);
+        bufs.push(openCopy);
+        meta.push(openPos, len, store.openMinT(ref), store.maxT(ref));
+        openPos += len;
+      }
+      out[k] = new HeadSeries(labels[ref], bufs, meta, this.mint, this.maxt);
+    }
+    return out;
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    if (this.#closed) throw querierClosed();
+    if (!this.#overlapsHead()) return [];
+    const ix = this.#head.index;
+    if (!matchers || matchers.length === 0) return ix.labelNames();
+    const names = new Set<string>();
+    for (const ref of this.#matchingRefs(matchers)) {
+      const kv = this.#head.store.labels[ref].pairs();
+      for (let i = 0; i < kv.length; i += 2) names.add(kv[i]);
+    }
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    if (this.#closed) throw querierClosed();
+    if (!this.#overlapsHead()) return [];
+    const ix = this.#head.index;
+    if (!matchers || matchers.length === 0) return ix.sortedLabelValues(name);
+    if (matchers.every((m) => m.name === name)) {
+      // Only the label itself is constrained: filter its values, no series needed.
+      return ix.sortedLabelValues(name).filter((v) => matchers.every((m) => m.matches(v)));
+    }
+    const values = new Set<string>();
+    for (const ref of this.#matchingRefs(matchers)) {
+      const v = this.#head.store.labels[ref].get(name);
+      if (v !== '') values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Refs matching the matchers whose time span overlaps the range (head granularity). */
+  *#matchingRefs(matchers: readonly Matcher[]): Generator<number> {
+    const store = this.#head.store;
+    const postings = postingsForMatchers(this.#head.index, matchers);
+    for (let i = 0; i < postings.length; i++) {
+      const ref = postings[i];
+      if (store.maxT(ref) >= this.mint && store.minTime(ref) <= this.maxt) yield ref;
+    }
+  }
+
+  #overlapsHead(): boolean {
+    const head = this.#head;
+    return head.numSeries > 0 && head.maxTime >= this.mint && head.minTime <= this.maxt;
+  }
+
+  #openOverlaps(ref: number): boolean {
+    const store = this.#head.store;
+    return store.openSamples(ref) > 0 && store.maxT(ref) >= this.mint && store.openMinT(ref) <= this.maxt;
+  }
+
+  /**
+   * Whether the series has a sample in [mint, maxt]. Chunk bounds settle it unless the range
+   * falls strictly inside one chunk; only then is that chunk decoded.
+   */
+  #hasSampleInRange(ref: number): boolean {
+    const store = this.#head.store;
+    const { mint, maxt } = this;
+    const last = store.maxT(ref);
+    const first = store.minTime(ref);
+    if (last < mint || first > maxt) return false;
+    if (first >= mint || last <= maxt) return true; // the first or the last sample is inside
+    const sealed = store.sealed[ref];
+    if (sealed) {
+      for (let i = 0; i < sealed.length; i += SEALED_STRIDE) {
+        const cmin = sealed[i];
+        const cmax = sealed[i + 1];
+        if (cmax < mint) continue;
+        if (cmin > maxt) return false; // the range fell into the gap between two chunks
+        if (cmin >= mint || cmax <= maxt) return true;
+        const loc = sealed[i + 2];
+        return this.#probeChunk(store.arena.page(loc), offsetOf(loc), sealed[i + 3]);
+      }
+    }
+    if (store.openSamples(ref) === 0) return false;
+    const cmin = store.openMinT(ref);
+    if (cmin > maxt) return false;
+    if (cmin >= mint) return true; // its first sample is inside
+    const loc = store.openLocation(ref);
+    return this.#probeChunk(store.arena.page(loc), offsetOf(loc), store.openBytes(ref));
+  }
+
+  #probeChunk(buf: Uint8Array, off: number, len: number): boolean {
+    const it = this.#probe.reset(buf, off, len);
+    return it.seek(this.mint) !== ValueType.None && it.atT() <= this.maxt;
+  }
+}
+
+/** One selected series: labels plus the chunks overlapping the querier's range. */
+export class HeadSeries implements Series {
+  readonly labels: Labels;
+  /** @internal Buffer holding each chunk (an arena page or the open-chunk copy). */
+  readonly bufs: Uint8Array[];
+  /** @internal META_STRIDE numbers per chunk. */
+  readonly meta: number[];
+  /** @internal */
+  readonly mint: number;
+  /** @internal */
+  readonly maxt: number;
+
+  constructor(labels: Labels, bufs: Uint8Array[], meta: number[], mint: number, maxt: number) {
+    this.labels = labels;
+    this.bufs = bufs;
+    this.meta = meta;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  iterator(reuse?: SampleIterator): SampleIterator {
+    const it = reuse instanceof HeadSeriesIterator ? reuse : new HeadSeriesIterator();
+    return it.reset(this);
+  }
+}
+
+/** Walks a HeadSeries chunk by chunk, trimmed to [mint, maxt]. */
+export class HeadSeriesIterator implements SampleIterator {
+  readonly #xi = new XorIterator();
+  #s: HeadSeries | undefined;
+  #ci = -1;
+  #chunks = 0;
+  #hasCur = false;
+  #done = false;
+
+  reset(s: HeadSeries): this {
+    this.#s = s;
+    this.#ci = -1;
+    this.#chunks = s.bufs.length;
+    this.#hasCur = false;
+    this.#done = false;
+    return this;
+  }
+
+  next(): ValueType {
+    if (this.#done) return ValueType.None;
+    const s = this.#s!;
+    const xi = this.#xi;
+    for (;;) {
+      if (this.#ci >= 0 && xi.next() !== ValueType.None) {
+        const t = xi.atT();
+        if (t < s.mint) continue;
+        if (t > s.maxt) break;
+        this.#hasCur = true;
+        return ValueType.Float;
+      }
+      if (++this.#ci >= this.#chunks) break;
+      this.#open(this.#ci);
+    }
+    return this.#finish();
+  }
+
+  seek(t: number): ValueType {
+    if (this.#done) return ValueType.None;
+    const xi = this.#xi;
+    if (this.#hasCur && xi.atT() >= t) return ValueType.Float;
+    const s = this.#s!;
+    const target = t > s.mint ? t : s.mint;
+    if (this.#ci < 0 || s.meta[this.#ci * META_STRIDE + 3] < target) {
+      // Skip whole chunks that end before the target without decoding them.
+      let ci = this.#ci + 1;
+      while (ci < this.#chunks && s.meta[ci * META_STRIDE + 3] < target) ci++;
+      if (ci >= this.#chunks) return this.#finish();
+      this.#ci = ci;
+      this.#open(ci);
+    }
+    for (;;) {
+      if (xi.seek(target) !== ValueType.None) {
+        if (xi.atT() > s.maxt) break;
+        this.#hasCur = true;
+        return ValueType.Float;
+      }
+      if (++this.#ci >= this.#chunks) break;
+      this.#open(this.#ci);
+    }
+    return this.#finish();
+  }
+
+  atT(): number {
+    return this.#xi.atT();
+  }
+
+  atV(): number {
+    return this.#xi.atV();
+  }
+
+  #open(ci: number): void {
+    const s = this.#s!;
+    this.#xi.reset(s.bufs[ci], s.meta[ci * META_STRIDE], s.meta[ci * META_STRIDE + 1]);
+  }
+
+  #finish(): ValueType {
+    this.#done = true;
+    this.#hasCur = false;
+    return ValueType.None;
+  }
+}
