@@ -8,19 +8,36 @@
 
 export const METRIC_NAME = '__name__';
 
+/** `n.toString(36) + ':'` for the usual lengths: radix conversion is slow on a hot path. */
+const LENGTH_PREFIXES: readonly string[] = Array.from({ length: 1024 }, (_, n) => `${n.toString(36)}:`);
+function lengthPrefix(n: number): string {
+  return n < 1024 ? LENGTH_PREFIXES[n] : `${n.toString(36)}:`;
+}
+
 
 export class Labels {
   /** Flat, name-sorted pairs: [name0, value0, name1, value1, ...]. */
   readonly #kv: readonly string[];
-  /** Canonical key: equal label sets have equal keys and vice versa. */
-  readonly key: string;
+  #key: string | undefined;
 
   private constructor(kv: readonly string[]) {
     this.#kv = kv;
-    // Each string is length-prefixed, so no name or value can forge a separator.
-    let key = '';
-    for (let i = 0; i < kv.length; i++) key += kv[i].length.toString(36) + ':' + kv[i];
-    this.key = key;
+  }
+
+  /**
+   * Canonical key: equal label sets have equal keys and vice versa. Built on first use:
+   * parsers make label sets by the hundred thousand and most never need one.
+   */
+  get key(): string {
+    let key = this.#key;
+    if (key === undefined) {
+      // Each string is length-prefixed, so no name or value can forge a separator.
+      key = '';
+      const kv = this.#kv;
+      for (let i = 0; i < kv.length; i++) key += lengthPrefix(kv[i].length) + kv[i];
+      this.#key = key;
+    }
+    return key;
   }
 
   static readonly EMPTY = new Labels([]);

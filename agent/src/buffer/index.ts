@@ -1,0 +1,16 @@
+export type { SampleBuffer, BufferPosition, BufferedRun, BufferStats, BootStats, DropReason } from './interface.js';
+export { DROP_REASONS } from './interface.js';
+export { StoredSampleBuffer, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_BYTES } from './sample-buffer.js';
+export type { SampleBufferOptions } from './sample-buffer.js';
+export { LevelSampleBuffer } from './level-buffer.js';
+export type { LevelSampleBufferOptions } from './level-buffer.js';
+export { MemorySampleBuffer } from './memory-buffer.js';
+export type { MemorySampleBufferOptions } from './memory-buffer.js';
+export { MemoryStore } from './memory-store.js';
+export { LevelStore } from './level-store.js';
+export type { BufferStore, StoreOp } from './store.js';
+export { BufferError } from './errors.js';
+export type { BufferErrorCode } from './errors.js';
+export { bufferExporter } from './exporter.js';
+export { chooseVictims } from './policy.js';
+export { readBootId, DEFAULT_BOOT_ID_PATH } from './boot-id.js';

@@ -1,0 +1,421 @@
+/**
+ * The line parser: turns complete lines of decoded text into metadata and samples for a
+ * FamilyTracker. It scans char codes (no regex, no per-line substrings), reuses scratch for
+ * labels, and allocates per sample only the sample: its pair array, Labels and object.
+ *
+ * Both formats share the code; `om` selects OpenMetrics's stricter grammar (single spaces,
+ * no trailing commas, float-seconds timestamps, exemplars, `# EOF`).
+ */
+import { LimitError, ParseError } from '../errors.js';
+import { Labels } from '../labels.js';
+import type { Exemplar, Sample } from './model.js';
+import type { FamilyTracker } from './parse-families.js';
+import {
+  BackslashFinder,
+  badToken,
+  codePoints,
+  describe,
+  ensureSorted,
+  exemplarPairs,
+  LabelReader,
+  LabelSet,
+  samplePairs,
+  skipBlanks,
+  type Cursor,
+} from './parse-labels.js';
+import { MetadataReader } from './parse-metadata.js';
+import type { ResolvedLimits } from './parse-options.js';
+import {
+  hashRange,
+  hashStep,
+  isLabelNameChar,
+  isLabelNameStart,
+  isMetricNameChar,
+  isMetricNameStart,
+  scanFloat,
+  scanInteger,
+  scanSecondsAsMs,
+  type NumberOut,
+  type StringCache,
+} from './parse-scanner.js';
+
+const SP = 32;
+const TAB = 9;
+const LF = 10;
+const HASH = 35;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const EQUALS = 61;
+const LBRACE = 123;
+const RBRACE = 125;
+
+/** OpenMetrics: exemplar label names and values together, in code points. */
+const MAX_EXEMPLAR_RUNES = 128;
+
+function isBlank(c: number): boolean {
+  return c === SP || c === TAB;
+}
+
+export class LineParser implements Cursor {
+  /** Number of the line being parsed (1-based); after a line, of the next one. */
+  lineNo = 1;
+  /** True once `# EOF` was read (OpenMetrics). */
+  eof = false;
+  samples = 0;
+
+  readonly #om: boolean;
+  readonly #limits: ResolvedLimits;
+  readonly #source: string | undefined;
+  readonly #cache: StringCache;
+  readonly #tracker: FamilyTracker;
+  readonly #reader: LabelReader;
+  readonly #metadata: MetadataReader;
+  readonly #backslashes = new BackslashFinder();
+  readonly #num: NumberOut = { value: 0 };
+  readonly #labels = new LabelSet();
+  readonly #exLabels = new LabelSet();
+  readonly #fastPath: boolean;
+  #lineStart = 0;
+  /** The previous sample's metric name: most lines repeat it. */
+  #prevName = '';
+  /** Label count of the previous sample (-1: unknown). */
+  #prevCount = -1;
+
+  /** `fastPath: false` parses every line with the general code (tests compare the two). */
+  constructor(
+    om: boolean,
+    limits: ResolvedLimits,
+    source: string | undefined,
+    cache: StringCache,
+    tracker: FamilyTracker,
+    fastPath = true,
+  ) {
+    this.#om = om;
+    this.#limits = limits;
+    this.#source = source;
+    this.#cache = cache;
+    this.#tracker = tracker;
+    this.#fastPath = fastPath;
+    this.#reader = new LabelReader(om, limits, cache, this, this.#backslashes);
+    this.#metadata = new MetadataReader(limits, cache, tracker, this, this.#backslashes);
+  }
+
+  /** Parses the lines of s[0, end); s[end - 1] is a newline. */
+  feed(s: string, end: number): void {
+    this.#backslashes.reset();
+    const om = this.#om;
+    const fast = this.#fastPath;
+    let p = 0;
+    while (p < end) {
+      const c = s.charCodeAt(p);
+      let le: number;
+      // Sample lines (most lines) go straight to the fast path, which also finds their end.
+      if (fast && c !== HASH && c !== SP && c !== TAB && c !== LF && !(om && this.eof)) {
+        this.#lineStart = p;
+        le = this.#fastSample(s, p, end);
+        if (le < 0) {
+          le = s.indexOf('\n', p);
+          if (le < 0 || le > end) le = end;
+          this.#line(s, p, le, false);
+        }
+      } else {
+        le = s.indexOf('\n', p);
+        if (le < 0 || le > end) le = end;
+        this.#line(s, p, le, fast);
+      }
+      p = le + 1;
+      this.lineNo++;
+    }
+  }
+
+  /** Parses the last line (s, without a newline; may be empty) and runs the end-of-input checks. */
+  finish(s: string): void {
+    this.#backslashes.reset();
+    let column = 1;
+    if (s.length > 0) {
+      this.#line(s, 0, s.length, this.#fastPath);
+      column = s.length + 1;
+    }
+    this.#tracker.end(this.lineNo);
+    if (this.#om && !this.eof) {
+      throw new ParseError('missing "# EOF" at the end of OpenMetrics input', { line: this.lineNo, column }, this.#source);
+    }
+  }
+
+  /** Throws a ParseError at index p of the current line. */
+  fail(reason: string, p: number): never {
+    throw new ParseError(reason, { line: this.lineNo, column: p - this.#lineStart + 1 }, this.#source);
+  }
+
+  limit(limit: string, max: number, what: string, p: number): never {
+    const where = `${this.#source ? `${this.#source}:` : ''}${this.lineNo}:${p - this.#lineStart + 1}`;
+    throw new LimitError(limit, max, `${where}: ${what} (limit ${limit} = ${max})`);
+  }
+
+  #line(s: string, ls: number, le: number, fast: boolean): void {
+    this.#lineStart = ls;
+    if (le - ls > this.#limits.lineLength) {
+      this.limit('maxLineLength', this.#limits.lineLength, `line is ${le - ls} characters long`, ls);
+    }
+    if (this.#om) {
+      if (this.eof) this.fail('unexpected content after "# EOF"', ls);
+      if (ls === le) this.fail('blank lines are not allowed in OpenMetrics', ls);
+      if (s.charCodeAt(ls) === HASH) this.eof = this.#metadata.openMetrics(s, ls, le);
+      else this.#sample(s, ls, le, fast);
+    } else {
+      const p = skipBlanks(s, ls, le);
+      if (p === le) return;
+      let name: string;
+      if (s.charCodeAt(p) !== HASH) this.#sample(s, p, le, fast);
+      // After a TYPE line, the family's samples come next and start with its name.
+      else if ((name = this.#metadata.text(s, p, le)) !== '') this.#prevName = name;
+    }
+  }
+
+  /** Scans a metric name that must start at p; returns its end. */
+  #metricNameEnd(s: string, p: number, le: number, what: string): number {
+    if (p >= le || !isMetricNameStart(s.charCodeAt(p))) this.fail(`expected ${what}, got ${describe(s, p, le)}`, p);
+    let q = p + 1;
+    while (q < le && isMetricNameChar(s.charCodeAt(q))) q++;
+    if (q - p > this.#limits.labelValue) {
+      this.limit('maxLabelValueLength', this.#limits.labelValue, `metric name is ${q - p} characters long`, p);
+    }
+    return q;
+  }
+
+  #sample(s: string, p: number, le: number, fast: boolean): void {
+    if (!fast || this.#fastSample(s, p, le) < 0) this.#slowSample(s, p, le);
+  }
+
+  /**
+   * The common form of a sample line, `name{a="x",b="y"} value[ timestamp]`, with single
+   * spaces, no escapes and no exemplar, valid in both formats. The line starts at p and
+   * ends at the next newline, or at `end`; returns that end. Returns -1, having changed
+   * nothing that matters, on anything else; the general code then parses the line again
+   * and reports any error. Kept free of error handling so that it stays small.
+   */
+  #fastSample(s: string, p: number, end: number): number {
+    const lim = this.#limits;
+    const cache = this.#cache;
+    let name = this.#prevName;
+    let q = p + name.length;
+    let c = s.charCodeAt(q);
+    if (name === '' || q > end || (c !== LBRACE && c !== SP) || s.slice(p, q) !== name) {
+      c = s.charCodeAt(p);
+      if (!isMetricNameStart(c)) return -1;
+      let h = c;
+      q = p + 1;
+      while (q < end && isMetricNameChar((c = s.charCodeAt(q)))) {
+        h = hashStep(h, c);
+        q++;
+      }
+      c = s.charCodeAt(q);
+      if ((c !== LBRACE && c !== SP) || q >= end || q - p > lim.labelValue) return -1;
+      name = cache.get(s, p, q, h);
+      this.#prevName = name;
+    }
+    const set = this.#labels;
+    const names = set.names;
+    const values = set.values;
+    let n = 0;
+    // Whether the label names are the previous sample's, in order (so sorted as they were).
+    let same = true;
+    if (c === LBRACE) {
+      q++;
+      if (s.charCodeAt(q) === RBRACE) {
+        q++;
+      } else {
+        for (;;) {
+          const ns = q;
+          let ln = n < names.length ? names[n] : '';
+          const e = q + ln.length;
+          if (ln === '' || e >= end || s.charCodeAt(e) !== EQUALS || s.slice(q, e) !== ln) {
+            same = false;
+            c = s.charCodeAt(q);
+            if (!isLabelNameStart(c)) return -1;
+            let h = c;
+            q++;
+            while (q < end && isLabelNameChar((c = s.charCodeAt(q)))) {
+              h = hashStep(h, c);
+              q++;
+            }
+            if (c !== EQUALS || q >= end || q - ns > lim.labelName) return -1;
+            ln = cache.get(s, ns, q, h);
+          } else {
+            q = e;
+          }
+          if (s.charCodeAt(q + 1) !== QUOTE || n >= lim.labels) return -1;
+          const vs = q + 2;
+          // One pass finds the closing quote, rejects escapes and hashes the value.
+          let close = vs;
+          let h = 0;
+          while ((c = s.charCodeAt(close)) !== QUOTE) {
+            if (c === BACKSLASH || c === LF || close >= end) return -1;
+            h = hashStep(h, c);
+            close++;
+          }
+          if (close - vs > lim.labelValue) return -1;
+          names[n] = ln;
+          values[n] = close === vs ? '' : cache.get(s, vs, close, h);
+          set.pos[n] = ns;
+          n++;
+          q = close + 1;
+          c = s.charCodeAt(q);
+          if (c === COMMA) {
+            q++;
+            continue;
+          }
+          if (c !== RBRACE) return -1;
+          q++;
+          break;
+        }
+      }
+      if (q >= end || s.charCodeAt(q) !== SP) return -1;
+    }
+    set.n = n;
+    const num = this.#num;
+    let le = scanFloat(s, q + 1, end, num, !this.#om);
+    if (le < 0) return -1;
+    const value = num.value;
+    let ts: number | undefined;
+    if (le < end && (c = s.charCodeAt(le)) !== LF) {
+      // Timestamps in the text format only; OpenMetrics seconds take the general path.
+      if (this.#om || c !== SP) return -1;
+      le = scanInteger(s, le + 1, end, num);
+      if (le < 0 || (le < end && s.charCodeAt(le) !== LF)) return -1;
+      ts = num.value;
+    }
+    if (le - p > lim.lineLength) return -1;
+    // The scratch names are left sorted by every parsed line, so the same names in the
+    // same order are sorted and distinct already.
+    if (!same || n !== this.#prevCount) ensureSorted(set, this, 'label');
+    this.#prevCount = n;
+    this.#emit(name, value, ts, undefined, p, true);
+    return le;
+  }
+
+  /** Makes the sample from the scratch labels and hands it to the tracker. */
+  #emit(name: string, value: number, ts: number | undefined, ex: Exemplar | undefined, nameStart: number, sorted: boolean): void {
+    if (++this.samples > this.#limits.samples) {
+      this.limit('maxSamples', this.#limits.samples, `more than ${this.#limits.samples} samples`, nameStart);
+    }
+    const kv = samplePairs(this.#labels, name, this, sorted);
+    const labels = Labels.fromSortedPairs(kv);
+    let sample: Sample;
+    if (ts === undefined) sample = ex === undefined ? { labels, value } : { labels, value, exemplar: ex };
+    else sample = ex === undefined ? { labels, value, timestampMs: ts } : { labels, value, timestampMs: ts, exemplar: ex };
+    this.#tracker.sample(name, sample, kv, this.lineNo);
+  }
+
+  #slowSample(s: string, p: number, le: number): void {
+    const om = this.#om;
+    const nameStart = p;
+    let c: number;
+    // Most lines repeat the previous line's metric name: compare natively, then check
+    // that the name really ends there.
+    let name = this.#prevName;
+    const after = p + name.length;
+    if (name !== '' && after <= le && !isMetricNameChar(s.charCodeAt(after)) && s.startsWith(name, p)) {
+      p = after;
+    } else {
+      p = this.#metricNameEnd(s, p, le, 'a metric name');
+      name = this.#cache.get(s, nameStart, p, hashRange(s, nameStart, p));
+      this.#prevName = name;
+    }
+    if (p < le && (c = s.charCodeAt(p)) !== SP && c !== LBRACE && (om || c !== TAB)) {
+      this.fail(`invalid character ${describe(s, p, le)} in metric name`, p);
+    }
+
+    // Labels.
+    const set = this.#labels;
+    set.n = 0;
+    if (!om) p = skipBlanks(s, p, le);
+    if (p < le && s.charCodeAt(p) === LBRACE) {
+      p = this.#reader.read(s, p + 1, le, set);
+      if (!om) p = skipBlanks(s, p, le);
+    }
+
+    // Value.
+    if (om) {
+      if (p >= le || s.charCodeAt(p) !== SP) {
+        this.fail(p >= le ? `expected a space and a value after the metric` : `expected a space before the value, got ${describe(s, p, le)}`, p);
+      }
+      p++;
+    }
+    const valueStart = p;
+    p = scanFloat(s, p, le, this.#num, !om);
+    // What follows the number: a separator, or the end of the line (read as a space).
+    c = p < 0 ? -1 : p < le ? s.charCodeAt(p) : SP;
+    if (c !== SP && (om || c !== TAB)) {
+      if (c === TAB) this.fail('unexpected U+0009 after the value: OpenMetrics separates fields with one space', p);
+      badToken(this, 'value', s, valueStart, le);
+    }
+    const value = this.#num.value;
+
+    // Timestamp and exemplar.
+    let ts: number | undefined;
+    let ex: Exemplar | undefined;
+    if (p < le) {
+      if (om) {
+        p++;
+        if (p >= le) this.fail('expected a timestamp or an exemplar after the space', p);
+        if (s.charCodeAt(p) !== HASH) {
+          const tsStart = p;
+          p = scanSecondsAsMs(s, p, le, this.#num);
+          if (p < 0 || (p < le && s.charCodeAt(p) !== SP)) badToken(this, 'timestamp', s, tsStart, le);
+          ts = this.#num.value;
+          if (p < le) {
+            p++;
+            if (p >= le || s.charCodeAt(p) !== HASH) this.fail(`expected "# {" to start an exemplar, got ${describe(s, p, le)}`, p);
+          }
+        }
+        if (p < le) ex = this.#exemplar(s, p, le);
+      } else {
+        p = skipBlanks(s, p, le);
+        if (p < le) {
+          const tsStart = p;
+          p = scanInteger(s, p, le, this.#num);
+          if (p < 0 || (p < le && !isBlank(s.charCodeAt(p)))) badToken(this, 'timestamp', s, tsStart, le, ' (expected integer milliseconds)');
+          ts = this.#num.value;
+          p = skipBlanks(s, p, le);
+          if (p < le) badToken(this, 'text after the timestamp', s, p, le);
+        }
+      }
+    }
+
+    this.#prevCount = -1; // the general path may reorder the scratch names
+    this.#emit(name, value, ts, ex, nameStart, false);
+  }
+
+  /** ` # {labels} value [timestamp]` from the `#` at p to the end of the line (OpenMetrics). */
+  #exemplar(s: string, p: number, le: number): Exemplar {
+    if (p + 2 >= le || s.charCodeAt(p + 1) !== SP || s.charCodeAt(p + 2) !== LBRACE) {
+      this.fail(`expected "# {" to start an exemplar`, p);
+    }
+    const set = this.#exLabels;
+    const labelsStart = p + 2;
+    p = this.#reader.read(s, p + 3, le, set);
+    const runes = codePoints(set);
+    if (runes > MAX_EXEMPLAR_RUNES) {
+      this.fail(`exemplar labels have ${runes} characters, more than ${MAX_EXEMPLAR_RUNES}`, labelsStart);
+    }
+    if (p >= le || s.charCodeAt(p) !== SP) this.fail(`expected a space and a value after the exemplar labels`, p);
+    p++;
+    const valueStart = p;
+    p = scanFloat(s, p, le, this.#num, false);
+    if (p < 0 || (p < le && s.charCodeAt(p) !== SP)) badToken(this, 'exemplar value', s, valueStart, le);
+    const value = this.#num.value;
+    let ts: number | undefined;
+    if (p < le) {
+      p++;
+      const tsStart = p;
+      p = scanSecondsAsMs(s, p, le, this.#num);
+      if (p < 0) badToken(this, 'exemplar timestamp', s, tsStart, le);
+      if (p < le) this.fail(`unexpected ${describe(s, p, le)} after the exemplar timestamp`, p);
+      ts = this.#num.value;
+    }
+    const labels = Labels.fromSortedPairs(exemplarPairs(set, this));
+    return ts === undefined ? { labels, value } : { labels, value, timestampMs: ts };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The parser's contract: formats, limits, options and the sink that receives what it parses.
+ * The parser (parse.ts) is pure: a string or bytes in, families and samples out, and the
+ * only errors it throws are ParseError (bad input, with line and column) and LimitError.
+ */
+import type { MetricFamily, Sample } from './model.js';
+
+/** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/**
+ * Bounds on what one parse accepts, so that a broken or hostile target cannot exhaust a
+ * small device. Each is a maximum; 0 means unlimited. Lengths of lines, names and values
+ * count UTF-16 code units of the decoded text (bytes, for ASCII).
+ */
+export interface ParseLimits {
+  /** Size of the whole body in UTF-8 bytes. */
+  maxBodyBytes: number;
+  /** Length of one line, without its newline. */
+  maxLineLength: number;
+  /** Labels written between the braces of one sample (the metric name does not count). */
+  maxLabelsPerSample: number;
+  /** Length of a label name. */
+  maxLabelNameLength: number;
+  /** Length of a label value after unescaping; also bounds metric names (`__name__`'s value). */
+  maxLabelValueLength: number;
+  /** Samples in the whole body. */
+  maxSamples: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = Object.freeze({
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxLineLength: 64 * 1024,
+  maxLabelsPerSample: 64,
+  maxLabelNameLength: 1024,
+  maxLabelValueLength: 16 * 1024,
+  maxSamples: 1_000_000,
+});
+
+export interface ParseOptions {
+  format: ExpositionFormat;
+  /** Overrides for DEFAULT_PARSE_LIMITS; 0 lifts a limit. */
+  limits?: Partial<ParseLimits>;
+  /** Name of the input (a target URL, a file) that prefixes error messages: `source:3:17: ...`. */
+  source?: string;
+}
+
+/**
+ * Receives what ExpositionStreamParser parses, in input order.
+ *
+ * A family object is handed over when it first appears (its first metadata line or its
+ * first sample) and is the same object for all its samples. Metadata lines that follow in
+ * the same family (`# TYPE` after `# HELP`) still update it before its first sample; in the
+ * text format a `# HELP` may even follow samples, as Prometheus allows.
+ *
+ * Checks that span several lines (histogram buckets, OpenMetrics grouping, name clashes)
+ * can fail after some samples were delivered, so a consumer should treat a parse as one
+ * transaction: append, then commit only when `end()` returned.
+ */
+export interface ExpositionSink {
+  family(family: MetricFamily): void;
+  sample(sample: Sample, family: MetricFamily): void;
+}
+
+/** Limits with 0 (unlimited) turned into Infinity, so checks are one comparison. */
+export interface ResolvedLimits {
+  bodyBytes: number;
+  lineLength: number;
+  labels: number;
+  labelName: number;
+  labelValue: number;
+  samples: number;
+}
+
+function bound(v: number | undefined, dflt: number): number {
+  const x = v === undefined ? dflt : v;
+  return typeof x === 'number' && x > 0 ? x : Infinity;
+}
+
+export function resolveLimits(limits: Partial<ParseLimits> | undefined): ResolvedLimits {
+  const l = limits ?? {};
+  const d = DEFAULT_PARSE_LIMITS;
+  return {
+    bodyBytes: bound(l.maxBodyBytes, d.maxBodyBytes),
+    lineLength: bound(l.maxLineLength, d.maxLineLength),
+    labels: bound(l.maxLabelsPerSample, d.maxLabelsPerSample),
+    labelName: bound(l.maxLabelNameLength, d.maxLabelNameLength),
+    labelValue: bound(l.maxLabelValueLength, d.maxLabelValueLength),
+    samples: bound(l.maxSamples, d.maxSamples),
+  };
+}
