@@ -17,7 +17,7 @@ import type { Labels } from '@edgeprom/shared';
 import type { Appender } from '../storage/interface.js';
 import { appenderClosed, SampleError, type SampleErrorCode } from '../storage/errors.js';
 import { isValidTimestamp, sameBits } from '../storage/value.js';
-import type { Head, HeadMetrics } from './head.js';
+import { CommitStatus, type Head, type HeadMetrics } from './head.js';
 
 /** Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value. */
 export interface AppendBuffers {
@@ -143,23 +143,42 @@ export class HeadAppender implements Appender {
   async commit(): Promise<void> {
     const buf = this.#buf;
     if (buf === undefined) throw appenderClosed();
-    this.#buf = undefined;
     const head = this.#head;
+    const log = head.log;
+    if (log !== undefined) {
+      try {
+        log.begin();
+      } catch (e) {
+        this.rollback();
+        throw e;
+      }
+    }
+    this.#buf = undefined;
     // Refs of new series are resolved lazily, in append order, so series are created in the
     // order their first samples arrived (and only if they get one).
     const created: number[] = new Array<number>(this.#newLabels.length).fill(-1);
     const { refs, ts, vs } = buf;
+    const store = head.store;
     for (let i = 0; i < this.#n; i++) {
       let ref = refs[i];
       if (ref < 0) {
         const k = -ref - 1;
-        if (created[k] < 0) created[k] = head.getOrCreate(this.#newLabels[k]);
+        if (created[k] < 0) {
+          const before = store.count;
+          created[k] = head.getOrCreate(this.#newLabels[k]);
+          // Another transaction may have created it since this one appended.
+          if (log !== undefined && store.count > before) log.series(created[k], store.labels[created[k]]);
+        }
         ref = created[k];
       }
-      head.commitSample(ref, ts[i], vs[i]);
+      if (head.commitSample(ref, ts[i], vs[i]) === CommitStatus.Appended && log !== undefined) {
+        log.sample(ref, ts[i], vs[i]);
+      }
     }
     head.metrics.commits++;
     head.releaseBuffers(buf);
+    const durable = log?.end();
+    if (durable !== undefined) await durable;
   }
 
   rollback(): void {

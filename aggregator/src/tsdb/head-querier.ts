@@ -143,7 +143,9 @@ export class HeadQuerier implements Querier {
     const { mint, maxt } = this;
     const last = store.maxT(ref);
     const first = store.minTime(ref);
-    if (last < mint || first > maxt) return false;
+    // A series without samples (its series record replayed, its samples dropped by a
+    // checkpoint's mint) has last = -Infinity and first = Infinity: it holds nothing.
+    if (last < mint || first > maxt || last === -Infinity) return false;
     if (first >= mint || last <= maxt) return true; // the first or the last sample is inside
     const sealed = store.sealed[ref];
     if (sealed) {

@@ -8,7 +8,9 @@
  * refused today, HeadAppender.append (via its #conflict check) and commitSample() (its
  * OutOfOrder status): within the window they will go to an OOO store instead, and queries
  * will merge it with the in-order chunks.
- * There is no WAL yet, so commit() resolves as soon as the samples are applied.
+ * Durability is not the head's business: a store with a WAL (tsdb.ts) sets `log`, and
+ * commit() hands it every new series and every applied sample, then waits for it. Without a
+ * log, commit() resolves as soon as the samples are applied.
  */
 import { Labels, RealClock, type Clock } from '@edgeprom/shared';
 import type { Appendable, Appender, Queryable, Querier } from '../storage/interface.js';
@@ -73,6 +75,21 @@ export interface HeadStats {
   maxTime: number;
 }
 
+/**
+ * Where the head records committed writes (the WAL, via tsdb.ts). Called synchronously
+ * from HeadAppender.commit, so the calls of one transaction are never interleaved with
+ * another's: begin(), then series() for each series the commit creates (before its first
+ * sample()), sample() for each sample actually appended, and end().
+ */
+export interface HeadLog {
+  /** Throws (a typed error) if nothing can be logged, before the commit changes anything. */
+  begin(): void;
+  series(ref: number, labels: Labels): void;
+  sample(ref: number, t: number, v: number): void;
+  /** Closes the transaction; the promise, if any, resolves when it is durable. */
+  end(): Promise<void> | undefined;
+}
+
 /** What commitSample did with a sample. */
 export const CommitStatus = { Appended: 0, Ignored: 1, OutOfOrder: 2, Duplicate: 3 } as const;
 export type CommitStatus = (typeof CommitStatus)[keyof typeof CommitStatus];
@@ -99,6 +116,8 @@ export class Head implements Appendable, Queryable {
   #samples = 0;
   #nextTxn = 1;
   readonly #pool: AppendBuffers[] = [];
+  /** @internal Set by the WAL-backed store before any append; see HeadLog. */
+  log: HeadLog | undefined;
 
   constructor(opts: HeadOptions = {}) {
     const chunkSamples = opts.chunkSamples ?? 120;

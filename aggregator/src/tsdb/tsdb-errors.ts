@@ -1,0 +1,61 @@
+/**
+ * Errors of the on-disk TSDB (lock file, WAL), each created here once with a stable code.
+ * Sample and API-misuse errors live in ../storage/errors.ts.
+ */
+import { EdgepromError } from '@edgeprom/shared';
+
+export type TsdbErrorCode =
+  /** Another process, or another open store in this process, holds the directory's lock. */
+  | 'ERR_TSDB_LOCKED'
+  /** The store was closed; appenders of it can no longer commit. */
+  | 'ERR_TSDB_CLOSED'
+  /** Writing or syncing the WAL failed; the store refuses further commits (see docs/tsdb.md). */
+  | 'ERR_WAL_WRITE'
+  /** A WAL segment that must be whole (read for a checkpoint) is not. */
+  | 'ERR_WAL_CORRUPT';
+
+export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
+  'ERR_TSDB_LOCKED',
+  'ERR_TSDB_CLOSED',
+  'ERR_WAL_WRITE',
+  'ERR_WAL_CORRUPT',
+];
+
+export class TsdbError extends EdgepromError {
+  declare readonly code: TsdbErrorCode;
+  constructor(code: TsdbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'TsdbError';
+  }
+}
+
+/** The directory is locked; `pid` is the holder's process id as written in the lock file. */
+export class TsdbLockedError extends TsdbError {
+  declare readonly code: 'ERR_TSDB_LOCKED';
+  readonly dir: string;
+  readonly pid: number;
+  constructor(dir: string, pid: number, sameProcess: boolean) {
+    super(
+      'ERR_TSDB_LOCKED',
+      sameProcess
+        ? `TSDB directory ${dir} is already open in this process (pid ${pid})`
+        : `TSDB directory ${dir} is locked by process ${pid}; stop it or use another directory`,
+    );
+    this.name = 'TsdbLockedError';
+    this.dir = dir;
+    this.pid = pid;
+  }
+}
+
+export function tsdbClosed(): TsdbError {
+  return new TsdbError('ERR_TSDB_CLOSED', 'TSDB is closed');
+}
+
+export function walWriteFailed(cause: unknown): TsdbError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new TsdbError('ERR_WAL_WRITE', `WAL write failed, commits are refused until restart: ${why}`, { cause });
+}
+
+export function walCorrupt(message: string): TsdbError {
+  return new TsdbError('ERR_WAL_CORRUPT', message);
+}
