@@ -1,0 +1,159 @@
+/**
+ * /api/v1/status/*, /api/v1/metadata and the TSDB admin endpoints.
+ */
+import { availableParallelism, hostname } from 'node:os';
+import { formatDuration, formatSize } from '@edgeprom/shared';
+import { FREE_FORM_FIELDS, redactSecrets } from '@edgeprom/shared/config';
+import { stringify } from 'yaml';
+import type { ApiDeps, ApiRequest, ApiResult } from './context.js';
+import { ApiError, badData } from './errors.js';
+import { parseGoInt } from './go-strconv.js';
+import type { MetricMetadata, RuntimeInfo } from './sources.js';
+
+/** Config fields the loader turns into ms or bytes; shown again as `15s`, `64MiB`. */
+const DURATION_FIELDS: ReadonlySet<string> = new Set([
+  'scrape_interval',
+  'scrape_timeout',
+  'evaluation_interval',
+  'rule_query_offset',
+  'timeout',
+  'batch_send_deadline',
+  'min_backoff',
+  'max_backoff',
+  'sample_age_limit',
+  'send_interval',
+  'remote_timeout',
+  'out_of_order_time_window',
+  'time',
+  'refresh_interval',
+]);
+const SIZE_FIELDS: ReadonlySet<string> = new Set(['body_size_limit', 'size', 'max_bytes', 'max_batch_bytes']);
+
+function forDisplay(value: unknown, field: string | undefined): unknown {
+  if (typeof value === 'number' && field !== undefined) {
+    if (DURATION_FIELDS.has(field)) return formatDuration(value);
+    if (SIZE_FIELDS.has(field)) return formatSize(value);
+  }
+  if (Array.isArray(value)) return value.map((v) => forDisplay(v, undefined));
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    if (field !== undefined && FREE_FORM_FIELDS.has(field)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, k, { value: forDisplay(v, k), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The config as YAML, secrets redacted, as Prometheus's Config.String() shows it. */
+export function configYaml(config: unknown): string {
+  if (config === undefined || config === null) return '';
+  const shown = forDisplay(redactSecrets(config), undefined);
+  return stringify(shown, { indentSeq: false, lineWidth: 0 });
+}
+
+export function statusConfig(_req: ApiRequest, deps: ApiDeps): ApiResult {
+  return { data: { yaml: configYaml(deps.config()) } };
+}
+
+export function statusFlags(_req: ApiRequest, deps: ApiDeps): ApiResult {
+  return { data: { ...deps.flags } };
+}
+
+export function statusBuildInfo(_req: ApiRequest, deps: ApiDeps): ApiResult {
+  const b = deps.buildInfo;
+  return {
+    data: {
+      version: b.version,
+      revision: b.revision,
+      branch: b.branch,
+      buildUser: b.buildUser,
+      buildDate: b.buildDate,
+      goVersion: b.goVersion,
+    },
+  };
+}
+
+export function statusRuntimeInfo(_req: ApiRequest, deps: ApiDeps): ApiResult {
+  const now = new Date(deps.clock.now()).toISOString();
+  const given = deps.runtimeInfo();
+  const info: RuntimeInfo = {
+    startTime: new Date(deps.startTimeMs).toISOString(),
+    CWD: process.cwd(),
+    hostname: hostname(),
+    serverTime: now,
+    reloadConfigSuccess: true,
+    lastConfigTime: new Date(deps.startTimeMs).toISOString(),
+    corruptionCount: 0,
+    goroutineCount: 0,
+    GOMAXPROCS: availableParallelism(),
+    GOMEMLIMIT: 0,
+    GOGC: '',
+    GODEBUG: '',
+    storageRetention: '',
+    ...given,
+  };
+  return { data: info };
+}
+
+export async function statusTsdb(req: ApiRequest, deps: ApiDeps): Promise<ApiResult> {
+  let limit = 10;
+  const s = req.form.value('limit');
+  if (s !== '') {
+    const n = parseGoInt(s);
+    if (typeof n === 'string' || n < 1n) throw badData('limit must be a positive number');
+    limit = n > 1_000_000n ? 1_000_000 : Number(n);
+  }
+  try {
+    return { data: await deps.tsdbStats.stats(limit) };
+  } catch (e) {
+    throw new ApiError('internal', (e as Error).message, { cause: e });
+  }
+}
+
+/**
+ * Prometheus's metricMetadata: `limit` caps metrics (negative: no cap), `limit_per_metric`
+ * caps entries per metric, `metric` selects one. Prometheus picks which metrics survive
+ * `limit` at random (Go map order); we keep the first by name.
+ */
+export function metadata(req: ApiRequest, deps: ApiDeps): ApiResult {
+  const num = (name: string): number => {
+    const s = req.form.value(name);
+    if (s === '') return -1;
+    const n = parseGoInt(s);
+    if (typeof n === 'string') throw badData(`${name} must be a number`);
+    return n > 1_000_000_000n ? 1_000_000_000 : n < -1n ? -1 : Number(n);
+  };
+  const limit = num('limit');
+  const limitPerMetric = num('limit_per_metric');
+  const metric = req.form.value('metric');
+  const byMetric = new Map<string, Map<string, MetricMetadata>>();
+  for (const m of deps.metadata.metadata(metric === '' ? undefined : metric)) {
+    if (metric !== '' && m.metric !== metric) continue;
+    let set = byMetric.get(m.metric);
+    if (limitPerMetric > 0 && set !== undefined && set.size >= limitPerMetric) continue;
+    if (!set) byMetric.set(m.metric, (set = new Map()));
+    set.set(JSON.stringify([m.type, m.help, m.unit]), m);
+  }
+  const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+  for (const name of [...byMetric.keys()].sort()) {
+    if (limit >= 0 && Object.keys(out).length >= limit) break;
+    const list = [...byMetric.get(name)!.values()].map((m) => ({ type: m.type, help: m.help, unit: m.unit }));
+    Object.defineProperty(out, name, { value: list, enumerable: true, writable: true, configurable: true });
+  }
+  return { data: out };
+}
+
+/** The TSDB admin API: Prometheus's error while disabled; not implemented when enabled. */
+export function admin(what: string) {
+  return (_req: ApiRequest, deps: ApiDeps): ApiResult => {
+    if (!deps.enableAdminApi) throw new ApiError('unavailable', 'admin APIs disabled');
+    throw new ApiError('unavailable', `admin API ${what} is not supported by edgeprom`);
+  };
+}
+
+/** DELETE /api/v1/series: Prometheus itself answers this way. */
+export function dropSeries(): ApiResult {
+  throw new ApiError('internal', 'not implemented');
+}

@@ -1,0 +1,79 @@
+/**
+ * The other things the API reads from, each a small interface so the parts behind them
+ * (scrape, tsdb, main) can be swapped or faked: metric metadata, TSDB statistics, build and
+ * runtime information.
+ */
+
+/** One metadata entry as a target exposes it (`# TYPE`, `# HELP`, `# UNIT`). */
+export interface MetricMetadata {
+  /** The metric family name. */
+  metric: string;
+  type: string;
+  help: string;
+  unit: string;
+}
+
+/** Where `/api/v1/metadata` gets entries: the scrape manager's per-target caches. */
+export interface MetadataSource {
+  /**
+   * Entries of every active target, or only those of `metric` when given. Duplicates across
+   * targets are fine; the API merges identical entries.
+   */
+  metadata(metric?: string): Iterable<MetricMetadata>;
+}
+
+/** No scraping yet: no metadata. */
+export const EMPTY_METADATA: MetadataSource = { metadata: () => [] };
+
+export interface TsdbStat {
+  name: string;
+  value: number;
+}
+
+/** `/api/v1/status/tsdb` data, in Prometheus's field names. */
+export interface TsdbStatus {
+  headStats: {
+    numSeries: number;
+    numLabelPairs: number;
+    chunkCount: number;
+    /** ms. */
+    minTime: number;
+    maxTime: number;
+  };
+  seriesCountByMetricName: TsdbStat[];
+  labelValueCountByLabelName: TsdbStat[];
+  memoryInBytesByLabelName: TsdbStat[];
+  seriesCountByLabelValuePair: TsdbStat[];
+}
+
+export interface TsdbStatsSource {
+  /** Cardinality statistics of the head, each list the top `limit` entries by value. */
+  stats(limit: number): TsdbStatus | Promise<TsdbStatus>;
+}
+
+/** `/api/v1/status/buildinfo`; Prometheus's field names. */
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  branch: string;
+  buildUser: string;
+  buildDate: string;
+  goVersion: string;
+}
+
+/** `/api/v1/status/runtimeinfo`; fields the caller does not give get defaults. */
+export interface RuntimeInfo {
+  startTime: string;
+  CWD: string;
+  hostname: string;
+  serverTime: string;
+  reloadConfigSuccess: boolean;
+  lastConfigTime: string;
+  corruptionCount: number;
+  goroutineCount: number;
+  GOMAXPROCS: number;
+  GOMEMLIMIT: number;
+  GOGC: string;
+  GODEBUG: string;
+  storageRetention: string;
+}

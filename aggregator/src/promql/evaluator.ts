@@ -1,0 +1,428 @@
+/**
+ * The evaluator: walks the syntax tree and computes every node for all steps of the query
+ * at once (Prometheus's approach): an instant query is a range query with one step.
+ */
+import { Labels } from '@edgeprom/shared';
+import type { DurationExpr, DurationNode, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
+import type { Queryable, SampleIterator } from '../storage/index.js';
+import { isStaleNaN } from '../storage/index.js';
+import { executionError, duplicateLabelset, tooManySamples } from './errors.js';
+import { Annotations, type ESeries, type EValue, type StepSample } from './eval-types.js';
+import { loadSeries, toMatchers } from './eval-selectors.js';
+import { dropNames } from './name-removal.js';
+import { anchoredPoints, smoothedPoints } from './functions-extended.js';
+import { evalBinary } from './binary-ops.js';
+import { evalAggregate } from './aggregations.js';
+import { evalCall } from './functions.js';
+
+export interface EvalContext {
+  queryable: Queryable;
+  lookbackMs: number;
+  maxSamples: number;
+  /** The query's own start, end and step: what `@ start()`, `@ end()`, step() and range() mean. */
+  queryStart: number;
+  queryEnd: number;
+  queryStep: number;
+  /** Step of subqueries written without one (`[1h:]`). */
+  defaultSubqueryStepMs: number;
+  annotations: Annotations;
+  /** Throws when the query is canceled or past its deadline. */
+  checkAbort(where: string): void;
+  stats: { totalQueryableSamples: number; peakSamples: number };
+  /** A range query (sort functions then warn that sorting is ineffective). */
+  queryIsRange: boolean;
+  /** Keep `__name__` until the end of the query instead of dropping it at each node. */
+  delayedNameRemoval: boolean;
+}
+
+/** Go's integer division truncates towards zero. */
+function goDiv(a: number, b: number): number {
+  return Math.trunc(a / b);
+}
+
+export class Evaluator {
+  readonly numSteps: number;
+  constructor(
+    readonly ctx: EvalContext,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+  ) {
+    this.numSteps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
+  }
+
+  /** An evaluator over other times, sharing this query's context. */
+  withRange(start: number, end: number, interval: number): Evaluator {
+    return new Evaluator(this.ctx, start, end, interval);
+  }
+
+  stepTime(k: number): number {
+    return this.start + k * this.interval;
+  }
+
+  eval(e: Expr): EValue {
+    const v = this.evalNode(e);
+    if (!this.ctx.delayedNameRemoval && v.kind === 'vector') v.series = dropNames(v.series);
+    return v;
+  }
+
+  private evalNode(e: Expr): EValue {
+    this.ctx.checkAbort('expression evaluation');
+    switch (e.type) {
+      case 'NumberLiteral':
+        return this.scalarConst(e.value);
+      case 'StringLiteral':
+        return { kind: 'string', value: e.value };
+      case 'ParenExpr':
+        return this.eval(e.expr);
+      case 'UnaryExpr': {
+        const v = this.eval(e.expr);
+        if (e.op === '+' || v.kind === 'string') return v;
+        if (v.kind === 'scalar') return { kind: 'scalar', series: [{ ...v.series[0], vs: v.series[0].vs.map((x) => -x) }] };
+        return {
+          kind: v.kind,
+          series: v.series.map((s) => ({ metric: s.metric, ts: s.ts, vs: s.vs.map((x) => -x), dropName: true })),
+        };
+      }
+      case 'VectorSelector':
+        return { kind: 'vector', series: this.vectorSelector(e, false) };
+      case 'MatrixSelector':
+        return { kind: 'matrix', series: this.rawRange(this.matrixSource(e)) };
+      case 'SubqueryExpr':
+        return { kind: 'matrix', series: this.rawRange(this.matrixSource(e)) };
+      case 'BinaryExpr':
+        return evalBinary(this, e);
+      case 'AggregateExpr':
+        return evalAggregate(this, e);
+      case 'Call':
+        return evalCall(this, e);
+    }
+  }
+
+  scalarConst(v: number): EValue {
+    const ts = new Array<number>(this.numSteps);
+    const vs = new Array<number>(this.numSteps);
+    for (let k = 0; k < this.numSteps; k++) {
+      ts[k] = this.stepTime(k);
+      vs[k] = v;
+    }
+    return { kind: 'scalar', series: [{ metric: Labels.EMPTY, ts, vs, dropName: false }] };
+  }
+
+  /** Evaluates an expression that must be a scalar; its value at every step. */
+  evalScalar(e: Expr): number[] {
+    const v = this.eval(e);
+    if (v.kind !== 'scalar') throw executionError(`expected scalar, got ${v.kind}`);
+    return v.series[0].vs;
+  }
+
+  evalVector(e: Expr): ESeries[] {
+    const v = this.eval(e);
+    if (v.kind !== 'vector') throw executionError(`expected instant vector, got ${v.kind}`);
+    return v.series;
+  }
+
+  /** Milliseconds of a duration expression (`[5m * 2]`, `offset step()`). */
+  duration(fixed: number, expr: DurationExpr | null): number {
+    if (expr === null) return fixed;
+    return Math.round(this.durationSeconds(expr) * 1000);
+  }
+
+  private durationSeconds(n: DurationNode): number {
+    if (n.type === 'NumberLiteral') return n.value;
+    const l = n.lhs === null ? 0 : this.durationSeconds(n.lhs);
+    const r = n.rhs === null ? 0 : this.durationSeconds(n.rhs);
+    switch (n.op) {
+      case 'step':
+        return this.ctx.queryStep / 1000;
+      case 'range':
+        return (this.ctx.queryEnd - this.ctx.queryStart) / 1000;
+      case '+':
+        return n.lhs === null ? r : l + r;
+      case '-':
+        return n.lhs === null ? -r : l - r;
+      case '*':
+        return l * r;
+      case '/':
+        return l / r;
+      case '%':
+        return l % r;
+      case '^':
+        return Math.pow(l, r);
+      case 'min_of':
+        return Math.min(l, r);
+      case 'max_of':
+        return Math.max(l, r);
+    }
+  }
+
+  /** The `@` time of a selector or subquery, or null. */
+  atTime(n: { timestamp: number | null; startOrEnd: 'start' | 'end' | null }): number | null {
+    if (n.timestamp !== null) return n.timestamp;
+    if (n.startOrEnd === 'start') return this.ctx.queryStart;
+    if (n.startOrEnd === 'end') return this.ctx.queryEnd;
+    return null;
+  }
+
+  countSamples(n: number): void {
+    const st = this.ctx.stats;
+    if (n > st.peakSamples) st.peakSamples = n;
+    if (n > this.ctx.maxSamples) throw tooManySamples();
+  }
+
+  /**
+   * An instant vector selector at every step: the newest sample in (ref - lookback, ref],
+   * unless it is a stale marker. With `sampleTimes`, the value is the sample's timestamp in
+   * seconds (what timestamp() returns for a selector).
+   */
+  vectorSelector(vs: VectorSelector, sampleTimes: boolean): ESeries[] {
+    const offset = this.duration(vs.originalOffset, vs.originalOffsetExpr);
+    const at = this.atTime(vs);
+    const lookback = this.ctx.lookbackMs;
+    const firstRef = (at ?? this.start) - offset;
+    const lastRef = (at ?? this.end) - offset;
+    // smoothed interpolates towards the next sample, up to one lookback delta ahead.
+    const ahead = vs.smoothed ? lookback : 0;
+    const mint = firstRef - lookback + 1;
+    const maxt = lastRef + ahead;
+    const matchers = toMatchers(vs.matchers);
+    const q = this.ctx.queryable.querier(mint, maxt);
+    const out: ESeries[] = [];
+    let total = 0;
+    try {
+      // Streams each series' samples straight off the storage iterator: `prev` is the
+      // newest sample at or before the step's reference time, `next` the one after it.
+      let it: SampleIterator | undefined;
+      for (const series of q.select(matchers, { start: mint, end: maxt, step: this.interval })) {
+        it = series.iterator(it);
+        const ts: number[] = [];
+        const vals: number[] = [];
+        let pt = -Infinity;
+        let pv = 0;
+        let nt = it.next() ? it.atT() : Infinity;
+        for (let k = 0; k < this.numSteps; k++) {
+          const t = this.stepTime(k);
+          const ref = (at ?? t) - offset;
+          while (nt <= ref) {
+            pt = nt;
+            pv = it.atV();
+            nt = it.next() ? it.atT() : Infinity;
+          }
+          if (pt <= ref - lookback) continue;
+          let v = pv;
+          if (isStaleNaN(v)) continue;
+          if (vs.smoothed && pt < ref && nt < ref + lookback) {
+            const nv = it.atV();
+            if (!isStaleNaN(nv)) v = v + ((nv - v) * (ref - pt)) / (nt - pt);
+          }
+          ts.push(t);
+          vals.push(sampleTimes ? pt / 1000 : v);
+        }
+        if (ts.length > 0) {
+          total += ts.length;
+          out.push({ metric: series.labels, ts, vs: vals, dropName: false });
+        }
+      }
+    } finally {
+      q.close();
+    }
+    this.ctx.stats.totalQueryableSamples += total;
+    this.countSamples(total);
+    return out;
+  }
+
+  /**
+   * The data behind a range: a range selector's samples (stale markers dropped) or a
+   * subquery's result, with the range and offset that place its window at each step.
+   */
+  matrixSource(e: MatrixSelector | SubqueryExpr): MatrixSource {
+    if (e.type === 'MatrixSelector') {
+      const vs = e.vectorSelector;
+      const range = this.duration(e.range, e.rangeExpr);
+      const offset = this.duration(vs.originalOffset, vs.originalOffsetExpr);
+      const at = this.atTime(vs);
+      const firstRef = (at ?? this.start) - offset;
+      const lastRef = (at ?? this.end) - offset;
+      // anchored reaches back one lookback delta before the range, smoothed also one after.
+      const before = vs.anchored || vs.smoothed ? this.ctx.lookbackMs : 0;
+      const after = vs.smoothed ? this.ctx.lookbackMs : 0;
+      const loaded = loadSeries(this.ctx.queryable, toMatchers(vs.matchers), firstRef - range - before + 1, lastRef + after, true, {
+        range,
+        step: this.interval,
+      });
+      for (const s of loaded) this.ctx.stats.totalQueryableSamples += s.n;
+      return {
+        series: loaded.map((s) => ({ metric: s.labels, ts: s.ts, vs: s.vs, n: s.n, dropName: false })),
+        range,
+        offset,
+        at,
+        selector: vs,
+        anchored: vs.anchored,
+        smoothed: vs.smoothed,
+      };
+    }
+    const range = this.duration(e.range, e.rangeExpr);
+    const offset = this.duration(e.originalOffset, e.originalOffsetExpr);
+    const at = this.atTime(e);
+    let step = this.duration(e.step, e.stepExpr);
+    if (step === 0) step = this.ctx.defaultSubqueryStepMs;
+    const firstRef = (at ?? this.start) - offset;
+    const lastRef = (at ?? this.end) - offset;
+    const from = firstRef - range;
+    let subStart = step * goDiv(from, step);
+    if (subStart <= from) subStart += step;
+    const inner = new Evaluator(this.ctx, subStart, lastRef, step);
+    const v = subStart > lastRef ? { kind: 'vector' as const, series: [] } : inner.eval(e.expr);
+    if (v.kind === 'string' || v.kind === 'matrix') throw executionError('subquery of a non-instant expression');
+    return {
+      series: v.series.map((s) => ({ metric: s.metric, ts: s.ts, vs: s.vs, n: s.ts.length, dropName: s.dropName })),
+      range,
+      offset,
+      at,
+      selector: innerSelector(e.expr),
+      anchored: false,
+      smoothed: false,
+    };
+  }
+
+  /** The raw points of a range at the (single) evaluation step: a matrix result. */
+  private rawRange(src: MatrixSource): ESeries[] {
+    const ref = (src.at ?? this.end) - src.offset;
+    const out: ESeries[] = [];
+    if (src.anchored || src.smoothed) {
+      for (const s of src.series) {
+        let lo = 0;
+        while (lo < s.n && s.ts[lo] <= ref - src.range - this.ctx.lookbackMs) lo++;
+        let hi = lo;
+        while (hi < s.n && s.ts[hi] <= ref + (src.smoothed ? this.ctx.lookbackMs : 0)) hi++;
+        const w = src.smoothed
+          ? smoothedPoints({ ts: s.ts, vs: s.vs, lo, hi }, ref - src.range, ref)
+          : anchoredPoints({ ts: s.ts, vs: s.vs, lo, hi }, ref - src.range, ref);
+        if (w !== null) out.push({ metric: s.metric, ts: Array.from(w.ts), vs: Array.from(w.vs), dropName: s.dropName });
+      }
+      return out;
+    }
+    for (const s of src.series) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (let i = 0; i < s.n; i++) {
+        if (s.ts[i] > ref - src.range && s.ts[i] <= ref) {
+          ts.push(s.ts[i]);
+          vs.push(s.vs[i]);
+        }
+      }
+      if (ts.length > 0) out.push({ metric: s.metric, ts, vs, dropName: s.dropName });
+    }
+    return out;
+  }
+
+  /**
+   * Maps every point of every series on its own (functions and operators whose output
+   * series are their input series): no per-step vectors. fn gets the value and the step
+   * index and returns the new value, or null to drop the point.
+   */
+  mapPoints(series: ESeries[], dropName: boolean, fn: (f: number, k: number) => number | null): ESeries[] {
+    const out: ESeries[] = [];
+    let total = 0;
+    for (const s of series) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (let i = 0; i < s.ts.length; i++) {
+        const k = this.interval > 0 ? Math.round((s.ts[i] - this.start) / this.interval) : 0;
+        const v = fn(s.vs[i], k);
+        if (v === null) continue;
+        ts.push(s.ts[i]);
+        vs.push(v);
+      }
+      if (ts.length > 0) {
+        total += ts.length;
+        out.push({ metric: s.metric, ts, vs, dropName: dropName || s.dropName });
+      }
+    }
+    this.countSamples(total);
+    return out;
+  }
+
+  /**
+   * Calls fn at every step with the instant vectors of the inputs at that step and collects
+   * its outputs into series. Two outputs with the same labels at one step are an error.
+   */
+  stepLoop(inputs: ESeries[][], fn: (vectors: StepSample[][], k: number, t: number) => StepSample[]): ESeries[] {
+    const cursors = inputs.map((m) => new Int32Array(m.length));
+    // One sample object per input series, updated in place each step: fn's outputs are
+    // consumed before the next step, so nothing may keep them.
+    const cells = inputs.map((m) => m.map((s, i): StepSample => ({ metric: s.metric, f: 0, dropName: s.dropName, i })));
+    const byKey = new Map<string, ESeries>();
+    const byObject = new WeakMap<Labels, ESeries>();
+    const bySlot: (ESeries | undefined)[] = [];
+    const vectors: StepSample[][] = inputs.map(() => []);
+    let total = 0;
+    for (let k = 0; k < this.numSteps; k++) {
+      const t = this.stepTime(k);
+      for (let i = 0; i < inputs.length; i++) {
+        const m = inputs[i];
+        const cur = cursors[i];
+        const vec = vectors[i];
+        vec.length = 0;
+        const cell = cells[i];
+        for (let j = 0; j < m.length; j++) {
+          const s = m[j];
+          const c = cur[j];
+          if (c < s.ts.length && s.ts[c] === t) {
+            const x = cell[j];
+            x.f = s.vs[c];
+            vec.push(x);
+            cur[j] = c + 1;
+          }
+        }
+      }
+      const out = fn(vectors, k, t);
+      for (const o of out) {
+        // Outputs usually reuse the same Labels objects step after step: look up by slot
+        // hint or identity before falling back to the label key.
+        let s = o.o !== undefined ? bySlot[o.o] : byObject.get(o.metric);
+        if (s === undefined) {
+          const key = o.metric.key;
+          s = byKey.get(key);
+          if (s === undefined) {
+            s = { metric: o.metric, ts: [], vs: [], dropName: o.dropName };
+            byKey.set(key, s);
+          }
+          if (o.o !== undefined) bySlot[o.o] = s;
+          else byObject.set(o.metric, s);
+        }
+        if (s.ts.length > 0 && s.ts[s.ts.length - 1] === t) throw duplicateLabelset();
+        s.ts.push(t);
+        s.vs.push(o.f);
+        total++;
+      }
+      if ((k & 63) === 63) this.ctx.checkAbort('expression evaluation');
+    }
+    this.countSamples(total);
+    return [...byKey.values()];
+  }
+}
+
+export interface SourceSeries {
+  metric: Labels;
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+  n: number;
+  dropName: boolean;
+}
+
+export interface MatrixSource {
+  series: SourceSeries[];
+  range: number;
+  offset: number;
+  at: number | null;
+  /** The selector whose matchers name the series (for absent_over_time), if any. */
+  selector: VectorSelector | null;
+  /** Extended range selector modifiers (the window then reaches beyond the range). */
+  anchored: boolean;
+  smoothed: boolean;
+}
+
+function innerSelector(e: Expr): VectorSelector | null {
+  return e.type === 'VectorSelector' ? e : null;
+}

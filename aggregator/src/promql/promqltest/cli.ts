@@ -1,0 +1,67 @@
+/**
+ * `node aggregator/dist/promql/promqltest/cli.js [--verbose] [FILE...]`: runs PromQL
+ * conformance files (default: every `.test` in ../shared/conformance/promql, or in
+ * $EDGEPROM_CONFORMANCE_DIR) and prints per-file counts, the float subset, and last
+ * `N passed, M failed`. Failing evals do not change the exit code (known gaps remain);
+ * exit 2 when a file cannot be read or parsed.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestEngine, runTestText, type FileReport } from './runner.js';
+import { summarize } from './summary.js';
+
+export function defaultConformanceDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.EDGEPROM_CONFORMANCE_DIR) {
+    const d = resolve(env.EDGEPROM_CONFORMANCE_DIR);
+    // Accept the conformance root (holding promql/) or the promql folder itself.
+    return existsSync(join(d, 'promql')) ? join(d, 'promql') : d;
+  }
+  // dist/promql/promqltest/cli.js: the repository is 4 up, its sibling `shared` holds the suites.
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+  return resolve(repo, '..', 'shared', 'conformance', 'promql');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  let files = argv.filter((a) => !a.startsWith('-'));
+  if (files.length === 0) {
+    const dir = defaultConformanceDir();
+    try {
+      files = readdirSync(dir).filter((n) => n.endsWith('.test')).sort().map((n) => join(dir, n));
+    } catch (e) {
+      console.error(`cannot read the PromQL conformance files in ${dir}: ${(e as Error).message}`);
+      console.error('set EDGEPROM_CONFORMANCE_DIR to the folder holding the .test files');
+      return 2;
+    }
+  }
+  const engine = createTestEngine();
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      console.error(`cannot read ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+    try {
+      reports.push(await runTestText(basename(file), text, engine));
+    } catch (e) {
+      console.error(`cannot run ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  for (const line of summarize(reports, verbose)) console.log(line);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 2;
+  },
+);
