@@ -13,7 +13,6 @@ export const META_HELP = 0;
 export const META_TYPE = 1;
 export const META_UNIT = 2;
 export type MetaKind = typeof META_HELP | typeof META_TYPE | typeof META_UNIT;
-export const META_KEYWORDS = ['HELP', 'TYPE', 'UNIT'] as const;
 
 /** What a sample name is to its family: the bare name or one of the suffixed series. */
 export const K_BASE = 0;
@@ -27,6 +26,9 @@ export const K_GCOUNT = 7;
 export const K_INFO = 8;
 
 const SUFFIX: readonly string[] = ['', '_total', '_created', '_bucket', '_sum', '_count', '_gsum', '_gcount', '_info'];
+
+/** Suffixes that may join a text-format sample to a histogram or summary family. */
+const SPLIT_KINDS: readonly number[] = [K_BUCKET, K_SUM, K_COUNT];
 
 /** Just the bare name: gauges, unknown, stateset, and every family until its TYPE. */
 const BASE_KINDS: readonly number[] = [K_BASE];
@@ -77,7 +79,6 @@ export class FamilyState {
   unitSet = false;
   /** Line of its first appearance, for errors found when it is closed. */
   readonly line: number;
-  unitLine = 0;
 
   constructor(name: string, line: number) {
     this.family = { name, type: 'unknown', samples: [] };
@@ -86,8 +87,10 @@ export class FamilyState {
     this.line = line;
   }
 
-  /** Sets the type and the sample names it accepts; the names go through the cache so that
-   * sample names scanned later are usually the very same string objects. */
+  /**
+   * Sets the type and the sample names it accepts. Suffixed names go through the cache, so
+   * that sample names scanned later are usually the very same string objects.
+   */
   setType(type: MetricType, om: boolean, cache: StringCache): void {
     this.family.type = type;
     this.typeSet = true;
@@ -117,9 +120,9 @@ export function labelValue(kv: readonly string[], name: string): string {
 
 const scratch: NumberOut = { value: 0 };
 
-/** Parses a whole label value as a float (for `le` and `quantile`); NaN if it is not one. */
-export function floatLabel(v: string, hex: boolean): number {
-  return v !== '' && scanFloat(v, 0, v.length, scratch, hex) === v.length ? scratch.value : NaN;
+/** Parses a whole label value as a float (for `le` and `quantile`); undefined if it is not one. */
+export function floatLabel(v: string, hex: boolean): number | undefined {
+  return v !== '' && scanFloat(v, 0, v.length, scratch, hex) === v.length ? scratch.value : undefined;
 }
 
 export interface FamilyTracker {
@@ -173,12 +176,12 @@ export class TextFamilies implements FamilyTracker {
     const type = st!.family.type;
     if (kind === K_BUCKET) {
       const le = labelValue(kv, 'le');
-      if (Number.isNaN(floatLabel(le, true))) {
+      if (floatLabel(le, true) === undefined) {
         fail(this.#ctx, le === '' ? `histogram bucket "${name}" has no "le" label` : `invalid "le" label value "${le}"`, line);
       }
     } else if (kind === K_BASE && type === 'summary') {
       const q = labelValue(kv, 'quantile');
-      if (Number.isNaN(floatLabel(q, true))) {
+      if (floatLabel(q, true) === undefined) {
         fail(this.#ctx, q === '' ? `summary sample "${name}" has no "quantile" label` : `invalid "quantile" label value "${q}"`, line);
       }
     }
@@ -193,7 +196,7 @@ export class TextFamilies implements FamilyTracker {
   #lookup(name: string, line: number): FamilyState {
     const exact = this.#byName.get(name);
     if (exact !== undefined) return exact;
-    for (const k of [K_BUCKET, K_SUM, K_COUNT]) {
+    for (const k of SPLIT_KINDS) {
       const suffix = SUFFIX[k];
       if (name.length > suffix.length && name.endsWith(suffix)) {
         const base = this.#byName.get(name.slice(0, name.length - suffix.length));

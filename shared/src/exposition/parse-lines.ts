@@ -98,7 +98,7 @@ export class LineParser implements Cursor {
     this.#tracker = tracker;
     this.#fastPath = fastPath;
     this.#reader = new LabelReader(om, limits, cache, this, this.#backslashes);
-    this.#metadata = new MetadataReader(limits, cache, tracker, this, this.#backslashes);
+    this.#metadata = new MetadataReader(limits, tracker, this, this.#backslashes);
   }
 
   /** Parses the lines of s[0, end); s[end - 1] is a newline. */

@@ -7,7 +7,7 @@ import type { MetricType } from './model.js';
 import { META_HELP, META_TYPE, META_UNIT, type FamilyTracker, type MetaKind } from './parse-families.js';
 import { badToken, describe, skipBlanks, unescape, type BackslashFinder, type Cursor } from './parse-labels.js';
 import type { ResolvedLimits } from './parse-options.js';
-import { detach, hashStep, isMetricNameChar, isMetricNameStart, type StringCache } from './parse-scanner.js';
+import { detach, isMetricNameChar, isMetricNameStart } from './parse-scanner.js';
 
 const SP = 32;
 const TAB = 9;
@@ -58,26 +58,26 @@ function sameAt(s: string, p: number, str: string): boolean {
 
 export class MetadataReader {
   readonly #limits: ResolvedLimits;
-  readonly #cache: StringCache;
   readonly #tracker: FamilyTracker;
   readonly #cur: Cursor;
   readonly #backslashes: BackslashFinder;
   /** The previous metadata line's metric name: `# TYPE` repeats the `# HELP` name. */
   #prev = '';
-  /** The name found by #name. */
+  /** The name #name found, or '' when it is new. */
   #nameValue = '';
 
-  constructor(limits: ResolvedLimits, cache: StringCache, tracker: FamilyTracker, cursor: Cursor, backslashes: BackslashFinder) {
+  constructor(limits: ResolvedLimits, tracker: FamilyTracker, cursor: Cursor, backslashes: BackslashFinder) {
     this.#limits = limits;
-    this.#cache = cache;
     this.#tracker = tracker;
     this.#cur = cursor;
     this.#backslashes = backslashes;
   }
 
   /**
-   * The metric name of a metadata line, at p: sets #metaNameValue, returns its end. The
-   * name must be followed by one of the given chars or the end of the line.
+   * The metric name of a metadata line, at p; returns its end, which must be followed by
+   * one of the given chars or the end of the line. Sets #nameValue to the name when it is
+   * the previous metadata line's (`# TYPE` after `# HELP`), else to '' and the caller makes
+   * the string: a HELP line copies name and text together.
    */
   #name(s: string, p: number, le: number, kw: string, sep1: number, sep2: number): number {
     const prev = this.#prev;
@@ -89,18 +89,39 @@ export class MetadataReader {
     }
     c = s.charCodeAt(p);
     if (p >= le || !isMetricNameStart(c)) this.#cur.fail(`expected a metric name after ${kw}, got ${describe(s, p, le)}`, p);
-    let h = c;
     let end = p + 1;
-    while (end < le && isMetricNameChar((c = s.charCodeAt(end)))) {
-      h = hashStep(h, c);
-      end++;
-    }
+    while (end < le && isMetricNameChar((c = s.charCodeAt(end)))) end++;
     if (end - p > this.#limits.labelValue) {
       this.#cur.limit('maxLabelValueLength', this.#limits.labelValue, `metric name is ${end - p} characters long`, p);
     }
     if (end < le && c !== sep1 && c !== sep2) this.#cur.fail(`invalid character ${describe(s, end, le)} in metric name`, end);
-    this.#nameValue = this.#prev = this.#cache.get(s, p, end, h);
+    this.#nameValue = '';
     return end;
+  }
+
+  /** The name at [p, nameEnd) (unless #name found it) and the HELP text at [helpStart, le). */
+  #help(s: string, p: number, nameEnd: number, helpStart: number, le: number, quote: boolean): string {
+    let name = this.#nameValue;
+    let help: string;
+    if (this.#backslashes.next(s, helpStart) >= le) {
+      // One copy for both: the strings view a copy of this line, not the body.
+      const copy = detach(s.slice(p, le));
+      if (name === '') name = copy.slice(0, nameEnd - p);
+      help = copy.slice(helpStart - p);
+    } else {
+      if (name === '') name = detach(s.slice(p, nameEnd));
+      help = unescape(s, helpStart, le, quote, this.#backslashes);
+    }
+    this.#prev = name;
+    this.#tracker.metadata(META_HELP, name, help, this.#cur.lineNo);
+    return name;
+  }
+
+  /** The name of a TYPE or UNIT line: #nameValue, or a copy of [p, nameEnd). */
+  #nameOf(s: string, p: number, nameEnd: number): string {
+    let name = this.#nameValue;
+    if (name === '') this.#prev = name = detach(s.slice(p, nameEnd));
+    return name;
   }
 
   /**
@@ -118,13 +139,14 @@ export class MetadataReader {
     q += 4;
     if (q >= le || !isBlank(s.charCodeAt(q))) return ''; // e.g. "# HELPER"
     q = skipBlanks(s, q, le);
+    const nameStart = q;
     const nameEnd = this.#name(s, q, le, kind === META_HELP ? 'HELP' : 'TYPE', SP, TAB);
-    const name = this.#nameValue;
     q = skipBlanks(s, nameEnd, le);
     if (kind === META_HELP) {
-      this.#tracker.metadata(META_HELP, name, unescape(s, q, le, false, this.#backslashes), this.#cur.lineNo);
+      this.#help(s, nameStart, nameEnd, q, le, false);
       return '';
     }
+    const name = this.#nameOf(s, nameStart, nameEnd);
     const typeStart = q;
     while (q < le && !isBlank(s.charCodeAt(q))) q++;
     const type = matchType(TEXT_TYPES, s, typeStart, q);
@@ -155,14 +177,17 @@ export class MetadataReader {
       this.#cur.fail(q >= le ? `expected a metric name after ${kw}` : `expected a space after ${kw}`, q);
     }
     q++;
+    const nameStart = q;
     const nameEnd = this.#name(s, q, le, kw, SP, SP);
     if (nameEnd >= le) this.#cur.fail(`expected a space and the ${kw.toLowerCase()} after the metric name`, nameEnd);
-    const name = this.#nameValue;
     q = nameEnd + 1;
-    let text: string;
     if (kind === META_HELP) {
-      text = unescape(s, q, le, true, this.#backslashes);
-    } else if (kind === META_TYPE) {
+      this.#help(s, nameStart, nameEnd, q, le, true);
+      return false;
+    }
+    const name = this.#nameOf(s, nameStart, nameEnd);
+    let text: string;
+    if (kind === META_TYPE) {
       const type = matchType(OM_TYPES, s, q, le);
       if (type === undefined) {
         this.#cur.fail(`invalid metric type ${JSON.stringify(s.slice(q, Math.min(le, q + 40)))} (expected counter, gauge, histogram, gaugehistogram, summary, info, stateset or unknown)`, q);

@@ -72,10 +72,10 @@ function describeGroup(kv: readonly string[], skip: string): string {
   return `{${parts.join(',')}}`;
 }
 
-/** A `le` or `quantile` value: any number, but infinities only as `+Inf`/`-Inf`. */
+/** A `le` or `quantile` value: any number, but infinities only as `+Inf`/`-Inf`; else NaN. */
 function canonicalFloat(v: string): number {
   const x = floatLabel(v, false);
-  if ((x === Infinity || x === -Infinity) && v !== '+Inf' && v !== '-Inf') return NaN;
+  if (x === undefined || ((x === Infinity || x === -Infinity) && v !== '+Inf' && v !== '-Inf')) return NaN;
   return x;
 }
 

@@ -87,6 +87,11 @@ describe('parseExposition, text format 0.0.4', () => {
     ]);
   });
 
+  it('accepts any Go float in le and quantile, NaN included', () => {
+    const body = '# TYPE h histogram\nh_bucket{le="NaN"} 1\nh_bucket{le="0x1p-3"} 1\n# TYPE s summary\ns{quantile="NaN"} 1\n';
+    expect(text(body).map((f) => f.samples.length)).toEqual([2, 1]);
+  });
+
   it('puts samples without metadata in unknown families named after them', () => {
     expect(text('a 1\na_bucket{le="1"} 2\nb_total 3\n').map((f) => [f.name, f.type])).toEqual([
       ['a', 'unknown'],

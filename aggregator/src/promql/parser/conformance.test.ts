@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { PromQLParseError } from './errors.js';
 import { parseExpr } from './parser.js';
 import type { ParseOptions } from './parser-core.js';
+import { defaultConformanceDir } from '../promqltest/conformance-dir.js';
 
-const DIR = new URL('../../../../../shared/conformance/promql/', import.meta.url).pathname;
+const DIR = defaultConformanceDir();
 
 // The upstream harness enables every experimental feature.
 const OPTIONS: ParseOptions = {

@@ -5,22 +5,11 @@
  * `N passed, M failed`. Failing evals do not change the exit code (known gaps remain);
  * exit 2 when a file cannot be read or parsed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { defaultConformanceDir } from './conformance-dir.js';
 import { createTestEngine, runTestText, type FileReport } from './runner.js';
 import { summarize } from './summary.js';
-
-export function defaultConformanceDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.EDGEPROM_CONFORMANCE_DIR) {
-    const d = resolve(env.EDGEPROM_CONFORMANCE_DIR);
-    // Accept the conformance root (holding promql/) or the promql folder itself.
-    return existsSync(join(d, 'promql')) ? join(d, 'promql') : d;
-  }
-  // dist/promql/promqltest/cli.js: the repository is 4 up, its sibling `shared` holds the suites.
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-  return resolve(repo, '..', 'shared', 'conformance', 'promql');
-}
 
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');

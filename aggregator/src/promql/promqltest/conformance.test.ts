@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTestEngine, runTestText, type FileReport } from './runner.js';
 import { summarize } from './summary.js';
+import { defaultConformanceDir } from './conformance-dir.js';
 
-const DIR = new URL('../../../../../shared/conformance/promql/', import.meta.url).pathname;
+const DIR = defaultConformanceDir();
 
 const CORE = [
   'aggregators',
