@@ -54,7 +54,8 @@ export const mdnsSdConfigSchema = obj({
     .min(1, { error: 'at least one service type is required' })
     .default(() => [...DEFAULT_MDNS_SERVICE_TYPES]),
   /**
-   * IPv4 address of the interface to query on. Unset: every interface. `127.0.0.1` keeps
+   * IPv4 address of the interface to query on. Unset: loopback only (`127.0.0.1`), so nothing
+   * leaves the machine unless a deployment asks for it; `0.0.0.0`: every interface. `127.0.0.1` keeps
    * discovery on this machine (tests, or agents on the gateway itself).
    */
   interface: str().optional(),
