@@ -1,0 +1,5 @@
+export * from './apply-batch.js';
+export * from './ingest.js';
+export * from './ingest-metrics.js';
+export * from './push-labels.js';
+export * from './watermarks.js';

@@ -1,0 +1,171 @@
+/**
+ * The embedded MQTT broker: aedes behind a net.Server, with the AccessPolicy as its hooks and,
+ * when a persistence directory is given, retained messages, sessions and wills kept in LevelDB
+ * (aedes-persistence-level) so presence survives a restart.
+ *
+ *   const broker = createBroker({ listen: ':1883', devices, anonymous: 'off', persistenceDir });
+ *   await broker.start();             // listening; broker.port is the bound port
+ *   broker.internalCredentials        // for the aggregator's own (privileged) client
+ *   await broker.stop();              // closes clients, the server and the database
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import { Aedes, type AuthenticateError } from 'aedes';
+import aedesPersistenceLevel from 'aedes-persistence-level';
+import { Level } from 'level';
+import { topics as makeTopics, type Topics } from '@edgeprom/shared/wire';
+import { AccessPolicy, type AnonymousPolicy, type DeviceCredential, type Principal } from './access-policy.js';
+import { MqttError, parseListenAddress } from './errors.js';
+import { silentLogger, type MqttLogger } from './logger.js';
+
+export interface BrokerOptions {
+  /** host:port; `:1883` (every interface) by default. */
+  listen?: string;
+  topicPrefix?: string;
+  devices?: readonly DeviceCredential[];
+  /** Default 'off'. See AnonymousPolicy. */
+  anonymous?: AnonymousPolicy;
+  /** Directory for the LevelDB persistence; unset keeps everything in memory. */
+  persistenceDir?: string;
+  logger?: MqttLogger;
+}
+
+export interface InternalCredentials {
+  username: string;
+  password: string;
+}
+
+/** Reserved for the aggregator's own client; a device configured with it can never log in. */
+export const INTERNAL_USERNAME = '$edgeprom-aggregator';
+
+const CONNACK_REFUSED: Record<string, number> = {
+  'bad-credentials': 4, // bad user name or password
+  'anonymous-refused': 5, // not authorized
+  'bad-client-id': 2, // identifier rejected
+};
+
+export class EmbeddedBroker {
+  readonly topics: Topics;
+  readonly internalCredentials: InternalCredentials;
+  readonly #opts: BrokerOptions;
+  readonly #logger: MqttLogger;
+  readonly #policy: AccessPolicy;
+  readonly #principals = new WeakMap<object, Principal>();
+  #aedes: Aedes | undefined;
+  #server: net.Server | undefined;
+  #db: Level<string, Buffer> | undefined;
+  #port = 0;
+  #host: string | undefined;
+
+  constructor(opts: BrokerOptions = {}) {
+    this.#opts = opts;
+    this.#logger = opts.logger ?? silentLogger;
+    this.topics = makeTopics(opts.topicPrefix ?? 'edgeprom/');
+    this.internalCredentials = { username: INTERNAL_USERNAME, password: crypto.randomBytes(32).toString('base64url') };
+    this.#policy = new AccessPolicy({
+      topics: this.topics,
+      devices: (opts.devices ?? []).filter((d) => d.username !== INTERNAL_USERNAME),
+      anonymous: opts.anonymous ?? 'off',
+      internal: { username: INTERNAL_USERNAME, password: Buffer.from(this.internalCredentials.password) },
+    });
+    if ((opts.devices ?? []).some((d) => d.username === INTERNAL_USERNAME)) {
+      this.#logger.warn({ username: INTERNAL_USERNAME }, 'mqtt: a device uses the reserved username; it is ignored');
+    }
+  }
+
+  /** The bound port (after start); useful with port 0. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** A URL the aggregator's own client can connect to. */
+  get url(): string {
+    const h = this.#host === undefined || this.#host === '0.0.0.0' || this.#host === '::' ? '127.0.0.1' : this.#host;
+    return `mqtt://${h.includes(':') ? `[${h}]` : h}:${this.#port}`;
+  }
+
+  get aedes(): Aedes | undefined {
+    return this.#aedes;
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const { host, port } = parseListenAddress(this.#opts.listen ?? ':1883');
+    let persistence: unknown;
+    if (this.#opts.persistenceDir !== undefined) {
+      fs.mkdirSync(this.#opts.persistenceDir, { recursive: true });
+      this.#db = new Level<string, Buffer>(this.#opts.persistenceDir, { valueEncoding: 'buffer' });
+      await this.#db.open();
+      persistence = aedesPersistenceLevel(this.#db);
+    }
+    try {
+      const aedes = await Aedes.createBroker({
+        persistence,
+        authenticate: (client, username, password, done) => {
+          const remote = (client.conn as net.Socket).remoteAddress;
+          const r = this.#policy.authenticate(username, password, client.id, remote);
+          if (r.ok) {
+            this.#principals.set(client, r.principal);
+            return done(null, true);
+          }
+          // The username is fine to log; the password never is.
+          this.#logger.warn({ clientId: client.id, username: username ?? null, remote, reason: r.reason }, 'mqtt: connection refused');
+          const err = new Error(r.reason) as AuthenticateError;
+          err.returnCode = CONNACK_REFUSED[r.reason] as AuthenticateError['returnCode'];
+          done(err, false);
+        },
+        authorizePublish: (client, packet, done) => {
+          if (client === null) return done(null); // the broker's own messages
+          const p = this.#principals.get(client);
+          if (p !== undefined && this.#policy.canPublish(p, packet.topic)) return done(null);
+          this.#logger.warn({ clientId: client.id, topic: packet.topic }, 'mqtt: publish refused by ACL');
+          done(new Error('publish not authorized'));
+        },
+        authorizeSubscribe: (client, sub, done) => {
+          const p = this.#principals.get(client);
+          if (p !== undefined && this.#policy.canSubscribe(p, sub.topic)) return done(null, sub);
+          this.#logger.warn({ clientId: client.id, topic: sub.topic }, 'mqtt: subscription refused by ACL');
+          // A null subscription makes aedes answer SUBACK 0x80 (failure) and keep the client.
+          done(null, null);
+        },
+      });
+      aedes.on('clientError', (client, err) => this.#logger.warn({ clientId: client.id, err: err.message }, 'mqtt: client error'));
+      aedes.on('connectionError', (client, err) => this.#logger.warn({ clientId: client?.id ?? null, err: err.message }, 'mqtt: connection error'));
+      this.#aedes = aedes;
+      const server = net.createServer(aedes.handle);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) => reject(new MqttError('ERR_MQTT_LISTEN', `mqtt: cannot listen on ${this.#opts.listen ?? ':1883'}: ${e.message}`, { cause: e })));
+        server.listen({ host, port }, () => resolve());
+      });
+      server.on('error', (e) => this.#logger.error({ err: e.message }, 'mqtt: server error'));
+      this.#server = server;
+      const addr = server.address() as net.AddressInfo;
+      this.#port = addr.port;
+      this.#host = host;
+      this.#logger.info({ address: `${addr.address}:${addr.port}`, persistence: this.#opts.persistenceDir ?? 'memory', anonymous: this.#opts.anonymous ?? 'off' }, 'mqtt: embedded broker listening');
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** Disconnects every client, closes the listener and the persistence. Idempotent. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    const aedes = this.#aedes;
+    const db = this.#db;
+    this.#server = undefined;
+    this.#aedes = undefined;
+    this.#db = undefined;
+    const closing = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    // aedes.close() closes every client connection, which lets server.close() finish.
+    if (aedes) await new Promise<void>((r) => aedes.close(() => r()));
+    await closing;
+    if (db && db.status !== 'closed') await db.close();
+  }
+}
+
+export function createBroker(opts: BrokerOptions = {}): EmbeddedBroker {
+  return new EmbeddedBroker(opts);
+}

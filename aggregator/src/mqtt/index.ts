@@ -1,0 +1,5 @@
+export * from './access-policy.js';
+export * from './broker.js';
+export * from './connection.js';
+export * from './errors.js';
+export * from './logger.js';
