@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killStrays, runCli, serveCli } from './cli-test-util.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'edgeprom-cli-'));
+afterAll(() => {
+  killStrays();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('edgeprom-aggregator --help', () => {
+  it.each([
+    [[], 'usage: edgeprom-aggregator [flags]'],
+    [['check', '--help'], 'usage: edgeprom-aggregator check config'],
+    [['check', 'config', '--help'], 'usage: edgeprom-aggregator check config FILE'],
+    [['tsdb', '--help'], 'usage: edgeprom-aggregator tsdb import openmetrics'],
+    [['tsdb', 'import', '--help'], 'usage: edgeprom-aggregator tsdb import openmetrics FILE [flags]'],
+    [['tsdb', 'import', 'openmetrics', '--help'], 'usage: edgeprom-aggregator tsdb import openmetrics FILE [flags]'],
+  ])('%j prints its usage and exits 0', (args, usage) => {
+    const r = runCli([...args, ...(args.length === 0 ? ['--help'] : [])]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(usage);
+  });
+
+  it('documents every Prometheus-named flag', () => {
+    const { stdout } = runCli(['-h']);
+    for (const flag of [
+      'config.file', 'storage.tsdb.path', 'web.listen-address', 'storage.tsdb.retention.time', 'query.timeout',
+      'query.max-concurrency', 'query.max-samples', 'query.lookback-delta', 'web.enable-admin-api', 'log.level',
+    ]) {
+      expect(stdout).toContain(`--${flag}`);
+    }
+    expect(stdout).toMatch(/NOT ENFORCED/);
+  });
+
+  it.each([
+    [['--no.such-flag']],
+    [['--web.listen-address', 'nonsense']],
+    [['--query.timeout', '5x']],
+    [['--log.level', 'loud']],
+    [['frobnicate']],
+    [['check', 'config']],
+    [['tsdb', 'import', 'csv', 'x']],
+  ])('%j is a usage error (exit 2)', (args) => {
+    const r = runCli(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/edgeprom-aggregator: .+\nTry --help/);
+  });
+});
+
+describe('edgeprom-aggregator check config', () => {
+  it('prints SUCCESS for a valid file and exits 0', () => {
+    const file = path.join(dir, 'good.yml');
+    writeFileSync(file, 'global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: ["localhost:9100"]\n');
+    const r = runCli(['check', 'config', file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`SUCCESS: ${file}`);
+  });
+
+  it('prints every error with file:line:column and exits 1', () => {
+    const good = path.join(dir, 'good2.yml');
+    const bad = path.join(dir, 'bad.yml');
+    writeFileSync(good, 'global: {}\n');
+    writeFileSync(bad, 'global:\n  scrape_interval: 15x\n  evaluation_interval: 1q\n');
+    const r = runCli(['check', 'config', good, bad]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`SUCCESS: ${good}`);
+    expect(r.stderr).toContain('FAILED');
+    expect(r.stderr).toContain(`${bad}:2:20: global.scrape_interval: not a valid duration "15x"`);
+    expect(r.stderr).toContain('global.evaluation_interval');
+  });
+
+  it('reports a missing file as a failure', () => {
+    const r = runCli(['check', 'config', path.join(dir, 'missing.yml')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('missing.yml');
+  });
+});
+
+describe('edgeprom-aggregator (server)', () => {
+  it('serves imported data, answers the API, and exits 0 on SIGTERM', async () => {
+    const om = path.join(dir, 'serve.om');
+    const data = path.join(dir, 'serve-data');
+    writeFileSync(om, '# TYPE up gauge\nup{job="x"} 1 1700000000.5\nup{job="x"} 0 1700000015.5\n# EOF\n');
+    expect(runCli(['tsdb', 'import', 'openmetrics', om, '--storage.tsdb.path', data]).status).toBe(0);
+    const s = await serveCli([`--storage.tsdb.path=${data}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn']);
+    try {
+      expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${s.url}/-/ready`)).status).toBe(200);
+      const res = await fetch(`${s.url}/api/v1/query?query=up&time=1700000020`);
+      const body = (await res.json()) as { data: { result: { metric: object; value: [number, string] }[] } };
+      expect(body.data.result).toEqual([{ metric: { __name__: 'up', job: 'x' }, value: [1700000020, '0'] }]);
+      const flags = (await (await fetch(`${s.url}/api/v1/status/flags`)).json()) as { data: Record<string, string> };
+      expect(flags.data['storage.tsdb.path']).toBe(data);
+      // The store is locked while the server runs.
+      const locked = runCli(['tsdb', 'import', 'openmetrics', om, '--storage.tsdb.path', data]);
+      expect(locked.status).toBe(1);
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exited).toBe(0);
+    // Closed cleanly: the lock is released, and importing the same samples again is a no-op.
+    const again = runCli(['tsdb', 'import', 'openmetrics', om, '--storage.tsdb.path', data]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('rejected:   0');
+  });
+
+  it('keeps the old config when a SIGHUP reload finds a broken file', async () => {
+    const cfg = path.join(dir, 'reload.yml');
+    writeFileSync(cfg, 'global:\n  scrape_interval: 15s\n');
+    const s = await serveCli([`--config.file=${cfg}`, `--storage.tsdb.path=${path.join(dir, 'reload-data')}`, '--web.listen-address=127.0.0.1:0']);
+    const shown = async (): Promise<string> =>
+      ((await (await fetch(`${s.url}/api/v1/status/config`)).json()) as { data: { yaml: string } }).data.yaml;
+    try {
+      expect(await shown()).toContain('scrape_interval: 15s');
+      writeFileSync(cfg, 'global:\n  scrape_interval: 15x\n');
+      s.child.kill('SIGHUP');
+      await waitFor(() => s.stderr().includes('reload failed'));
+      expect(await shown()).toContain('scrape_interval: 15s');
+      writeFileSync(cfg, 'global:\n  scrape_interval: 30s\n');
+      s.child.kill('SIGHUP');
+      await waitFor(() => s.stderr().includes('configuration reloaded'));
+      expect(await shown()).toContain('scrape_interval: 30s');
+    } finally {
+      s.child.kill('SIGINT');
+    }
+    expect(await s.exited).toBe(0);
+  });
+
+  it('exits 1 with a clear message when the address is taken', async () => {
+    const s = await serveCli([`--storage.tsdb.path=${path.join(dir, 'port-a')}`, '--web.listen-address=127.0.0.1:0']);
+    try {
+      const port = new URL(s.url).port;
+      const r = runCli([`--storage.tsdb.path=${path.join(dir, 'port-b')}`, `--web.listen-address=127.0.0.1:${port}`]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exited).toBe(0);
+  });
+});
+
+/** Polls a condition (no timing assertion: the test timeout bounds it). */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}

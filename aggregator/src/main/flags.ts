@@ -1,0 +1,136 @@
+/**
+ * Command-line flags of `edgeprom-aggregator`, named as Prometheus names them so that
+ * muscle memory and existing unit files carry over. Parsed with node:util parseArgs;
+ * durations with Prometheus's syntax (`15s`, `1h30m`, `100y`).
+ */
+import { parseArgs } from 'node:util';
+import { parseDuration } from '@edgeprom/shared';
+
+/** A usage problem: printed with the subcommand's help, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServeFlags {
+  configFile: string | undefined;
+  tsdbPath: string;
+  listen: { host: string | undefined; port: number };
+  listenAddress: string;
+  retentionMs: number | undefined;
+  queryTimeoutMs: number;
+  maxConcurrency: number;
+  maxSamples: number;
+  lookbackDeltaMs: number;
+  enableAdminApi: boolean;
+  logLevel: LogLevel;
+  /** As typed, for /api/v1/status/flags (Prometheus's flag map). */
+  raw: Record<string, string>;
+}
+
+type Spec = { type: 'string' | 'boolean'; default?: string | boolean; short?: string };
+
+export const SERVE_OPTIONS = {
+  'config.file': { type: 'string' },
+  'storage.tsdb.path': { type: 'string', default: 'data/aggregator' },
+  'storage.tsdb.retention.time': { type: 'string' },
+  'web.listen-address': { type: 'string', default: ':9090' },
+  'web.enable-admin-api': { type: 'boolean', default: false },
+  'query.timeout': { type: 'string', default: '2m' },
+  'query.max-concurrency': { type: 'string', default: '20' },
+  'query.max-samples': { type: 'string', default: '50000000' },
+  'query.lookback-delta': { type: 'string', default: '5m' },
+  'log.level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies Record<string, Spec>;
+
+export const SERVE_HELP = `usage: edgeprom-aggregator [flags]
+       edgeprom-aggregator check config FILE...
+       edgeprom-aggregator tsdb import openmetrics FILE [--storage.tsdb.path DIR]
+
+The edgeprom aggregator: stores samples in its own TSDB and answers PromQL through the
+Prometheus v1 HTTP API.
+
+Flags:
+  --config.file=FILE                 Configuration file (Prometheus format plus mqtt:).
+                                     Without one the built-in defaults apply.
+  --storage.tsdb.path=DIR            Base path for storage (default data/aggregator).
+  --storage.tsdb.retention.time=DUR  Accepted but NOT ENFORCED yet: the TSDB keeps
+                                     everything until blocks and retention land.
+  --web.listen-address=ADDR          host:port to listen on (default :9090).
+  --web.enable-admin-api             Enable admin endpoints (default off).
+  --query.timeout=DUR                Maximum time a query may take (default 2m).
+  --query.max-concurrency=N          Queries evaluated at once (default 20).
+  --query.max-samples=N              Samples one query may hold in memory (default 50000000).
+  --query.lookback-delta=DUR         How far back an instant selector looks (default 5m).
+  --log.level=LEVEL                  debug, info, warn or error (default info). JSON on stderr.
+  -h, --help                         Show this help.
+
+Signals: SIGTERM/SIGINT stop the HTTP server, close the TSDB (flushing the WAL) and exit 0.
+SIGHUP re-reads and validates --config.file; a bad file keeps the old one and logs the error.
+Not built yet: POST /-/reload, scraping, discovery, MQTT ingest, rules (see docs/aggregator.md).
+`;
+
+function duration(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) {
+    throw new UsageError(`--${flag}: expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** `:9090`, `127.0.0.1:0`, `[::1]:9090`, `localhost:9090` → host (undefined = all) and port. */
+export function parseListenAddress(addr: string): { host: string | undefined; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):([0-9]{1,5})$/.exec(addr);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--web.listen-address: expected host:port, got ${JSON.stringify(addr)}`);
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+/** Turns `--name value` as well as `--name=value`; parseArgs handles both. */
+export function parseServeFlags(argv: readonly string[]): ServeFlags & { help: boolean } {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: SERVE_OPTIONS, allowPositionals: false, strict: true }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const s = (k: keyof typeof SERVE_OPTIONS): string => values[k] as string;
+  const level = s('log.level');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new UsageError(`--log.level: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  const retention = values['storage.tsdb.retention.time'] as string | undefined;
+  const raw: Record<string, string> = {};
+  for (const k of Object.keys(SERVE_OPTIONS)) {
+    if (k === 'help') continue;
+    const v = values[k];
+    raw[k] = v === undefined ? '' : String(v);
+  }
+  return {
+    help: values.help === true,
+    configFile: values['config.file'] as string | undefined,
+    tsdbPath: s('storage.tsdb.path'),
+    listenAddress: s('web.listen-address'),
+    listen: parseListenAddress(s('web.listen-address')),
+    retentionMs: retention === undefined ? undefined : duration('storage.tsdb.retention.time', retention),
+    queryTimeoutMs: duration('query.timeout', s('query.timeout')),
+    maxConcurrency: positiveInt('query.max-concurrency', s('query.max-concurrency')),
+    maxSamples: positiveInt('query.max-samples', s('query.max-samples')),
+    lookbackDeltaMs: duration('query.lookback-delta', s('query.lookback-delta')),
+    enableAdminApi: values['web.enable-admin-api'] === true,
+    logLevel: level as LogLevel,
+    raw,
+  };
+}
