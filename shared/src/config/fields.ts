@@ -8,6 +8,7 @@ import { agentIdProblem } from '../wire/topics.js';
 import { DurationError, parseDuration } from './duration.js';
 import { SizeError, parseSize } from './size.js';
 import { YamlScalar } from './yaml-tree.js';
+import { RE2JS } from 're2js';
 
 /** A plain scalar's source text (`0123` stays "0123"), as Go's decoder fills a string field. */
 function toSource(v: unknown): unknown {
@@ -97,35 +98,17 @@ export const size = () =>
   });
 
 /**
- * RE2 inline flags at the start of a pattern (`(?i)`, `(?is)`). JavaScript has no inline
- * flags, so for the syntax check we turn them into RegExp flags.
- */
-const LEADING_FLAGS = /^\(\?([imsU]+)\)/;
-
-/**
- * Checks that a regex compiles, anchored as Prometheus anchors it (`^(?:regex)$`). Returns the
- * reason when it does not.
- *
- * The aggregator compiles these with RE2 semantics (linear time, no backreferences or
- * lookaround); this check uses the JS RegExp parser, which accepts a superset of RE2's
- * common syntax, so a pattern passing here can still be refused by the RE2 compiler.
+ * Checks that a regex compiles with RE2 syntax, as the aggregator compiles it (re2js: linear
+ * time, so no backreferences or lookaround; `(?P<name>...)` and inline flags are fine).
+ * Returns the reason when it does not.
  */
 export function regexError(source: string): string | undefined {
-  let body = source;
-  let flags = '';
-  const m = LEADING_FLAGS.exec(body);
-  if (m) {
-    body = body.slice(m[0].length);
-    flags = [...new Set(m[1].replace('U', ''))].join('');
-  }
-  const anchored = `^(?:${body})$`;
   try {
-    new RegExp(anchored, flags);
+    RE2JS.compile(source);
     return undefined;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const prefix = `Invalid regular expression: /${anchored}/${flags}: `;
-    return msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
+    return msg.replace(/^error parsing regexp: /, '');
   }
 }
 

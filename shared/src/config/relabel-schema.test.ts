@@ -101,7 +101,12 @@ describe('relabel config', () => {
 
   it('validates source label names and regexes', () => {
     expect(reason('source_labels: [a-b]\ntarget_label: x\n')).toBe('"a-b" is not a valid label name');
-    expect(reason('regex: "(unclosed"\ntarget_label: x\n')).toBe('invalid regular expression "(unclosed": Unterminated group');
+    expect(reason('regex: "(unclosed"\ntarget_label: x\n')).toBe('invalid regular expression "(unclosed": missing closing ): `(unclosed`');
+    // RE2 syntax, as the aggregator compiles it: Go's named groups pass, lookaround and
+    // backreferences (which could backtrack) do not.
+    expect(() => parse('regex: "(?P<n>a)"\ntarget_label: x\n')).not.toThrow();
+    expect(reason('regex: "a(?=b)"\ntarget_label: x\n')).toMatch(/invalid or unsupported Perl syntax/);
+    expect(reason('regex: "(a)\\\\1"\ntarget_label: x\n')).toMatch(/invalid escape sequence/);
     expect(() => parse('action: unknown\nfoo: 1\n')).toThrow(/r\.yml:2:1: unknown field "foo"/);
   });
 

@@ -1,0 +1,385 @@
+/**
+ * One target's scrape loop, following Prometheus's scrapeLoop: first scrape after the
+ * target's offset, then one per interval (a tick that falls during a slow scrape runs right
+ * after it, the rest are skipped); timestamps aligned to the interval grid within 1%; ONE
+ * appender per scrape, holding the samples and the report series, committed on success. On
+ * failure it is rolled back and a second appender carries the stale markers for every
+ * series of the previous scrape and the report (`up` 0), as Prometheus does.
+ *
+ * All timing comes from the injected Clock.
+ */
+import type http from 'node:http';
+import {
+  ExpositionStreamParser,
+  formatOfContentType,
+  type Clock,
+  type ExpositionSink,
+  type Labels,
+  type MetricFamily,
+  type Sample,
+} from '@edgeprom/shared';
+import type { Appendable, Appender } from '../storage/interface.js';
+import { isSampleError } from '../storage/errors.js';
+import { STALE_NAN, isStaleNaN } from '../storage/value.js';
+import type { RelabelProgram } from '../relabel/relabel.js';
+import { ScrapeError, sampleLimit } from './errors.js';
+import { httpScrape } from './http-scraper.js';
+import { checkSeries, mutateSampleLabels, reportLabels, type LabelLimits } from './sample-labels.js';
+import { ScrapeCache, type Entry } from './scrape-cache.js';
+import type { Target } from './target.js';
+import type { ScrapeJob } from './types.js';
+
+/** Samples further ahead than this are refused (Prometheus's maxAheadTime). */
+const MAX_AHEAD_MS = 10 * 60_000;
+
+const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
+
+/** What happened in one scrape; handed to `onScrape` (tests, logs, the fleet view). */
+export interface ScrapeReport {
+  target: Target;
+  /** Scrape timestamp (ms). */
+  time: number;
+  error: Error | undefined;
+  scraped: number;
+  postRelabel: number;
+  seriesAdded: number;
+  /** Samples the store refused (out of order, duplicate, out of bounds): counted, not fatal. */
+  refused: number;
+}
+
+export interface ScrapeLoopOptions {
+  target: Target;
+  job: ScrapeJob;
+  metricProgram: RelabelProgram;
+  appendable: Appendable;
+  clock: Clock;
+  intervalMs: number;
+  timeoutMs: number;
+  offsetSeed?: bigint;
+  /** Reused from a previous loop of the same target when the config change keeps it valid. */
+  cache?: ScrapeCache;
+  /** false: relabel and rebuild every series every scrape (benchmark comparison). */
+  useCache?: boolean;
+  agent?: http.Agent;
+  onScrape?: (r: ScrapeReport) => void;
+  onError?: (msg: string, err: unknown) => void;
+}
+
+export class ScrapeLoop {
+  readonly target: Target;
+  readonly cache: ScrapeCache;
+  readonly #o: ScrapeLoopOptions;
+  readonly #limits: LabelLimits;
+  readonly #useCache: boolean;
+  #timer: { id: number } | undefined;
+  #tickTimer: { id: number } | undefined;
+  /** Monotonic time of the next tick. */
+  #nextTick = 0;
+  #running: Promise<void> | undefined;
+  #pendingTick = false;
+  #stopped = false;
+  #aligned = 0;
+  #lastScrape = 0;
+  #forcedError: Error | undefined;
+  readonly #abort = new AbortController();
+  readonly #staleTimers: { id: number }[] = [];
+
+  constructor(o: ScrapeLoopOptions) {
+    this.#o = o;
+    this.target = o.target;
+    this.cache = o.cache ?? new ScrapeCache();
+    this.#useCache = o.useCache ?? true;
+    this.#limits = {
+      labelLimit: o.job.label_limit,
+      labelNameLengthLimit: o.job.label_name_length_limit,
+      labelValueLengthLimit: o.job.label_value_length_limit,
+    };
+  }
+
+  /** Schedules the first scrape after the target's offset, then one per interval. */
+  start(): void {
+    const { clock, intervalMs } = this.#o;
+    const offset = this.target.offset(intervalMs, clock.now(), this.#o.offsetSeed ?? 0n);
+    this.#nextTick = clock.monotonic() + offset;
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopped) return;
+      this.#aligned = Math.trunc(clock.now());
+      this.#nextTick = clock.monotonic() + intervalMs;
+      this.#tickTimer = clock.setInterval(() => {
+        this.#nextTick = clock.monotonic() + intervalMs;
+        this.#tick();
+      }, intervalMs);
+      this.#tick();
+    }, offset);
+  }
+
+  /** Makes every scrape fail with err (target_limit exceeded), or clears it. */
+  setForcedError(err: Error | undefined): void {
+    this.#forcedError = err;
+  }
+
+  /**
+   * Stops scraping and waits for a scrape in flight ('abort' cancels it). With 'stale', stale markers for the
+   * last scrape's series follow as Prometheus writes them: at the time of the next tick,
+   * written a little over one more interval later, so a target that comes straight back
+   * (and whose new samples then win) is not cut.
+   */
+  async stop(mode: 'stale' | 'quiet' | 'abort'): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const { clock } = this.#o;
+    if (this.#timer) clock.clearTimeout(this.#timer);
+    if (this.#tickTimer) clock.clearTimeout(this.#tickTimer);
+    if (mode === 'abort') this.#abort.abort(new ScrapeError('ERR_SCRAPE_NETWORK', 'scrape pool stopped'));
+    await this.#running;
+    if (mode === 'stale' && this.#lastScrape !== 0) this.#scheduleEndOfRunStaleness();
+  }
+
+  /** Cancels pending end-of-run stale markers (shutdown: a restart continues the series). */
+  cancelStaleness(): void {
+    for (const t of this.#staleTimers) this.#o.clock.clearTimeout(t);
+    this.#staleTimers.length = 0;
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#pendingTick = true;
+      return;
+    }
+    const { clock, intervalMs } = this.#o;
+    let t = Math.trunc(clock.now());
+    const tolerance = Math.max(2, intervalMs / 100);
+    while (t - this.#aligned >= intervalMs) this.#aligned += intervalMs;
+    if (t - this.#aligned <= tolerance) t = this.#aligned;
+    this.#running = this.scrapeAndReport(t)
+      .then(() => undefined, (e: unknown) => this.#o.onError?.('scrape failed', e))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#pendingTick) {
+          this.#pendingTick = false;
+          this.#tick();
+        }
+      });
+  }
+
+  /** One scrape at timestamp t, with its report. Public for benchmarks and tests. */
+  async scrapeAndReport(t: number): Promise<ScrapeReport> {
+    const { clock, appendable, job, target } = this.#o;
+    const start = clock.monotonic();
+    let app = appendable.appender();
+    const st = new ScrapeState(this, app, t, clock.now() + MAX_AHEAD_MS);
+    let err: Error | undefined = this.#forcedError;
+    let parser: ExpositionStreamParser | undefined;
+    if (err === undefined) {
+      try {
+        const res = await httpScrape(
+          {
+            url: target.url,
+            timeoutMs: this.#o.timeoutMs,
+            bodySizeLimit: job.body_size_limit,
+            enableCompression: job.enable_compression,
+            clock,
+            signal: this.#abort.signal,
+            agent: this.#o.agent,
+          },
+          (ct) => {
+            parser = new ExpositionStreamParser({ format: formatOfContentType(ct), limits: { maxBodyBytes: 0 } }, st);
+          },
+          (chunk) => parser!.write(chunk),
+        );
+        parser!.end();
+        st.bytes = res.bytes;
+        if (st.limitError) throw st.limitError;
+      } catch (e) {
+        err = e instanceof Error ? e : new Error(String(e));
+        // HTTP failures mean no body in Prometheus: nothing counts as scraped.
+        if (e instanceof ScrapeError && (e.code.startsWith('ERR_SCRAPE') || e.code === 'ERR_BODY_SIZE_LIMIT')) st.resetCounts();
+      }
+    }
+    if (err === undefined) {
+      this.#appendStale(app, t);
+      this.cache.iterDone(st.bytes > 0);
+    } else {
+      app.rollback();
+      app = appendable.appender();
+      this.cache.resetCurrent();
+      this.#appendStale(app, t);
+      this.cache.iterDone(false);
+    }
+    const durationMs = clock.monotonic() - start;
+    if (this.#abort.signal.aborted) {
+      // Shutdown: write nothing, so a restart continues the series without a stale marker.
+      app.rollback();
+      return { target, time: t, error: err, scraped: 0, postRelabel: 0, seriesAdded: 0, refused: 0 };
+    }
+    target.report(t, durationMs, err);
+    this.#report(app, t, [err === undefined ? 1 : 0, durationMs / 1000, st.total, st.added, st.seriesAdded]);
+    try {
+      await app.commit();
+    } catch (e) {
+      this.#o.onError?.('scrape commit failed', e);
+    }
+    this.#lastScrape = t;
+    const r: ScrapeReport = { target, time: t, error: err, scraped: st.total, postRelabel: st.added, seriesAdded: st.seriesAdded, refused: st.refused };
+    this.#o.onScrape?.(r);
+    return r;
+  }
+
+  /** Final labels of a raw series, or null when dropped; throws for invalid ones. */
+  mutate(raw: Labels): Labels | null {
+    const lset = mutateSampleLabels(raw, this.target.publicLabels, this.#o.job.honor_labels, this.#o.metricProgram);
+    if (lset !== null) checkSeries(lset, this.#limits);
+    return lset;
+  }
+
+  get useCache(): boolean {
+    return this.#useCache;
+  }
+  get honorTimestamps(): boolean {
+    return this.#o.job.honor_timestamps;
+  }
+  get trackTimestampsStaleness(): boolean {
+    return this.#o.job.track_timestamps_staleness;
+  }
+  get sampleLimit(): number {
+    return this.#o.job.sample_limit;
+  }
+
+  #appendStale(app: Appender, t: number): void {
+    for (const l of this.cache.stale()) appendIgnoringOrder(app, l, t, STALE_NAN);
+  }
+
+  #report(app: Appender, t: number, values: number[]): void {
+    for (let i = 0; i < REPORT_NAMES.length; i++) appendIgnoringOrder(app, this.#reportLabels(REPORT_NAMES[i]), t, values[i]);
+  }
+
+  #reportLabels(name: string): Labels {
+    let l = this.cache.report.get(name);
+    if (l === undefined) {
+      l = reportLabels(name, this.target.publicLabels);
+      this.cache.report.set(name, l);
+    }
+    return l;
+  }
+
+  #scheduleEndOfRunStaleness(): void {
+    const { clock, intervalMs, appendable } = this.#o;
+    const wait = Math.max(0, this.#nextTick - clock.monotonic());
+    const first = clock.setTimeout(() => {
+      const staleTime = Math.trunc(clock.now());
+      const second = clock.setTimeout(() => {
+        this.#staleTimers.length = 0;
+        const app = appendable.appender();
+        this.cache.resetCurrent();
+        this.#appendStale(app, staleTime);
+        this.cache.iterDone(false);
+        for (const name of REPORT_NAMES) appendIgnoringOrder(app, this.#reportLabels(name), staleTime, STALE_NAN);
+        app.commit().catch((e) => this.#o.onError?.('stale commit failed', e));
+      }, intervalMs + intervalMs / 10);
+      this.#staleTimers.push(second);
+    }, wait);
+    this.#staleTimers.push(first);
+  }
+}
+
+/** Appends, ignoring the out-of-order and duplicate refusals a returning target causes. */
+function appendIgnoringOrder(app: Appender, l: Labels, t: number, v: number): void {
+  try {
+    app.append(l, t, v);
+  } catch (e) {
+    if (!isSampleError(e, 'ERR_OUT_OF_ORDER_SAMPLE') && !isSampleError(e, 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP')) throw e;
+  }
+}
+
+/**
+ * Receives the parsed samples of one scrape and appends them: the hot path. A series seen
+ * before costs a cache lookup by its parsed key and an append with the cached Labels.
+ */
+class ScrapeState implements ExpositionSink {
+  total = 0;
+  added = 0;
+  seriesAdded = 0;
+  refused = 0;
+  bytes = 0;
+  #appended = 0;
+  limitError: Error | undefined;
+  readonly #loop: ScrapeLoop;
+  readonly #cache: ScrapeCache;
+  readonly #app: Appender;
+  readonly #t: number;
+  readonly #maxT: number;
+  readonly #honorTs: boolean;
+  readonly #track: boolean;
+  readonly #limit: number;
+  readonly #useCache: boolean;
+
+  constructor(loop: ScrapeLoop, app: Appender, t: number, maxT: number) {
+    this.#loop = loop;
+    this.#cache = loop.cache;
+    this.#app = app;
+    this.#t = t;
+    this.#maxT = maxT;
+    this.#honorTs = loop.honorTimestamps;
+    this.#track = loop.trackTimestampsStaleness;
+    this.#limit = loop.sampleLimit > 0 ? loop.sampleLimit : Infinity;
+    this.#useCache = loop.useCache;
+  }
+
+  resetCounts(): void {
+    this.total = this.added = this.seriesAdded = 0;
+  }
+
+  family(_f: MetricFamily): void {}
+
+  sample(s: Sample): void {
+    this.total++;
+    const cache = this.#cache;
+    let t = this.#t;
+    const ts = this.#honorTs ? s.timestampMs : undefined;
+    if (ts !== undefined) t = Math.trunc(ts);
+    let entry: Entry | undefined;
+    let l: Labels;
+    if (this.#useCache) {
+      entry = cache.get(s.labels);
+      if (entry !== undefined && entry.lset === undefined) return; // dropped by relabeling
+    }
+    if (entry === undefined) {
+      const lset = this.#loop.mutate(s.labels);
+      if (lset === null) {
+        if (this.#useCache) cache.add(s.labels, undefined, undefined);
+        return;
+      }
+      l = lset;
+    } else {
+      l = entry.lset!;
+    }
+    let added = false;
+    if (!isStaleNaN(s.value) && ++this.#appended > this.#limit) {
+      this.limitError ??= sampleLimit();
+    } else if (this.limitError === undefined) {
+      if (t > this.#maxT) {
+        this.refused++;
+      } else {
+        try {
+          this.#app.append(l, t, s.value);
+          added = true;
+        } catch (e) {
+          if (!isSampleError(e)) throw e;
+          this.refused++;
+        }
+      }
+    }
+    const tracked = ts === undefined || this.#track;
+    if (entry === undefined) {
+      const se = tracked ? cache.trackStaleness(l) : undefined;
+      if (this.#useCache) cache.add(s.labels, l, se);
+      if (added) this.seriesAdded++;
+    } else if (added && tracked) {
+      if (entry.stale !== undefined) cache.track(entry.stale);
+      else entry.stale = cache.trackStaleness(l);
+    }
+    this.added++;
+  }
+}
