@@ -3,6 +3,11 @@
  * suite. Each implementation's test file calls runStorageContract with a factory returning
  * a fresh, empty store. Time-window policies (too old, too far in the future) are store
  * options, not part of the contract: factories should switch them off or make them wide.
+ *
+ * An out-of-order window is a capability, so the suite takes it as an option: a store that
+ * has one (wide enough for the suite's timestamps, which span seconds) runs with
+ * `{ outOfOrder: true }`, and the tests about older samples then expect them to be kept
+ * and merged in time order instead of refused.
  */
 import { describe, expect, it } from 'vitest';
 import { Labels } from '@edgeprom/shared';
@@ -21,6 +26,11 @@ import {
 } from './value.js';
 
 export type StorageFactory = () => Storage | Promise<Storage>;
+
+export interface StorageContractOptions {
+  /** The store takes samples older than their series' newest (an out-of-order window). */
+  outOfOrder?: boolean;
+}
 
 const L = (o: Record<string, string>): Labels => Labels.from(o);
 const eq = Matcher.equal;
@@ -74,7 +84,8 @@ function expectSampleError(fn: () => void, code: SampleErrorCode, labels: Labels
   throw new Error(`expected ${code}`);
 }
 
-export function runStorageContract(name: string, factory: StorageFactory): void {
+export function runStorageContract(name: string, factory: StorageFactory, opts: StorageContractOptions = {}): void {
+  const ooo = opts.outOfOrder === true;
   describe(`storage contract: ${name}`, () => {
     const a = L({ __name__: 'up', job: 'node', instance: 'a' });
     const b = L({ __name__: 'up', job: 'node', instance: 'b' });
@@ -220,28 +231,49 @@ export function runStorageContract(name: string, factory: StorageFactory): void 
       expect(outside.labelValues('instance')).toEqual([]);
     });
 
-    it('ignores an exact repeat and refuses a conflicting or older sample', async () => {
+    it(ooo ? 'ignores an exact repeat, refuses a conflicting one, keeps older samples' : 'ignores an exact repeat and refuses a conflicting or older sample', async () => {
       const store = await fixture();
       const app = store.appender();
       app.append(a, 2000, 1); // same t, same value as committed: ignored
       expectSampleError(() => app.append(a, 2000, 7), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 2000);
-      expectSampleError(() => app.append(a, 1500, 1), 'ERR_OUT_OF_ORDER_SAMPLE', a, 1500);
+      if (ooo) app.append(a, 1500, 1);
+      else expectSampleError(() => app.append(a, 1500, 1), 'ERR_OUT_OF_ORDER_SAMPLE', a, 1500);
       app.append(a, 3000, 3); // the transaction is still usable
       app.append(a, 3000, 3); // repeat of a pending sample: ignored
       expectSampleError(() => app.append(a, 3000, 4), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 3000);
-      expectSampleError(() => app.append(a, 2500, 4), 'ERR_OUT_OF_ORDER_SAMPLE', a, 2500);
+      if (ooo) app.append(a, 2500, 4);
+      else expectSampleError(() => app.append(a, 2500, 4), 'ERR_OUT_OF_ORDER_SAMPLE', a, 2500);
       const fresh = L({ __name__: 'fresh' });
       app.append(fresh, 100, 1);
-      expectSampleError(() => app.append(fresh, 99, 1), 'ERR_OUT_OF_ORDER_SAMPLE', fresh, 99);
+      if (ooo) app.append(fresh, 99, 1);
+      else expectSampleError(() => app.append(fresh, 99, 1), 'ERR_OUT_OF_ORDER_SAMPLE', fresh, 99);
+      if (ooo) {
+        // Older samples are checked against everything stored or pending at their timestamp.
+        app.append(a, 1000, 1); // committed, not the newest: ignored
+        expectSampleError(() => app.append(a, 1000, 2), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 1000);
+        app.append(a, 1500, 1); // pending out-of-order sample: ignored
+        expectSampleError(() => app.append(a, 1500, 2), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 1500);
+        expectSampleError(() => app.append(fresh, 99, 2), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', fresh, 99);
+      }
       await app.commit();
       const q = store.querier(-Infinity, Infinity);
-      expect(readSeriesSet(q.select([eq('instance', 'a'), eq('__name__', 'up')]))[0].samples).toEqual([
-        [1000, bits(1)], [2000, bits(1)], [3000, bits(3)],
-      ]);
-      expect(readSeriesSet(q.select([eq('__name__', 'fresh')]))[0].samples).toEqual([[100, bits(1)]]);
+      expect(readSeriesSet(q.select([eq('instance', 'a'), eq('__name__', 'up')]))[0].samples).toEqual(
+        ooo
+          ? [[1000, bits(1)], [1500, bits(1)], [2000, bits(1)], [2500, bits(4)], [3000, bits(3)]]
+          : [[1000, bits(1)], [2000, bits(1)], [3000, bits(3)]],
+      );
+      expect(readSeriesSet(q.select([eq('__name__', 'fresh')]))[0].samples).toEqual(
+        ooo ? [[99, bits(1)], [100, bits(1)]] : [[100, bits(1)]],
+      );
+      if (ooo) {
+        const again = store.appender();
+        again.append(a, 1500, 1); // committed out-of-order sample: ignored
+        expectSampleError(() => again.append(a, 2500, 5), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 2500);
+        again.rollback();
+      }
     });
 
-    it('drops at commit what another transaction made out of order, without throwing', async () => {
+    it(ooo ? 'keeps at commit what another transaction made out of order, without throwing' : 'drops at commit what another transaction made out of order, without throwing', async () => {
       const store = await fixture();
       const slow = store.appender();
       const fast = store.appender();
@@ -253,10 +285,55 @@ export function runStorageContract(name: string, factory: StorageFactory): void 
       await slow.commit();
       const q = store.querier(2001, Infinity);
       expect(readSeriesSet(q.select([eq('job', 'node')]))).toEqual([
-        { labels: a.toString(), samples: [[3000, bits(30)]] },
+        { labels: a.toString(), samples: ooo ? [[2500, bits(25)], [3000, bits(30)]] : [[3000, bits(30)]] },
         { labels: b.toString(), samples: [[3000, bits(30)], [3500, bits(35)]] },
       ]);
     });
+
+    if (ooo) {
+      it('drops at commit a conflicting older sample that another transaction stored first', async () => {
+        const store = await fixture();
+        const slow = store.appender();
+        const fast = store.appender();
+        slow.append(a, 1500, 1);
+        slow.append(a, 1600, 1);
+        fast.append(a, 1500, 2);
+        fast.append(a, 1600, 1);
+        await fast.commit();
+        await slow.commit();
+        const [s] = readSeriesSet(store.querier(1001, 1999).select([eq('instance', 'a'), eq('__name__', 'up')]));
+        expect(s.samples).toEqual([[1500, bits(2)], [1600, bits(1)]]);
+      });
+
+      it('merges older samples into time order, across chunks, with bounds and seek', async () => {
+        const store = await factory();
+        // Even seconds in order, then odd ones older than the newest, newest first, in batches.
+        await write(store, Array.from({ length: 200 }, (_, i) => [a, i * 2000, i] as [Labels, number, number]));
+        for (let k = 199; k >= 0; k -= 40) {
+          const app = store.appender();
+          for (let i = k; i > k - 40 && i >= 0; i--) app.append(a, i * 2000 + 1000, -i);
+          await app.commit();
+        }
+        const all = (mint: number, maxt: number) =>
+          readSeriesSet(store.querier(mint, maxt).select([]))[0]?.samples.map(([t]) => t) ?? [];
+        const want = Array.from({ length: 400 }, (_, j) => j * 1000);
+        expect(all(-Infinity, Infinity)).toEqual(want);
+        expect(all(1000, 1000)).toEqual([1000]);
+        expect(all(123_001, 130_999)).toEqual(want.filter((t) => t >= 123_001 && t <= 130_999));
+        expect(all(1001, 1999)).toEqual([]);
+        const [s] = [...store.querier(50_000, 300_000).select([])];
+        const it = s.iterator();
+        expect(it.seek(0)).toBe(ValueType.Float);
+        expect(it.atT()).toBe(50_000);
+        expect(it.seek(77_777)).toBe(ValueType.Float);
+        expect([it.atT(), it.atV()]).toEqual([78_000, 39]);
+        expect(it.next()).toBe(ValueType.Float);
+        expect([it.atT(), it.atV()]).toEqual([79_000, -39]);
+        expect(it.seek(299_001)).toBe(ValueType.Float);
+        expect(it.atT()).toBe(300_000);
+        expect(it.next()).toBe(ValueType.None);
+      });
+    }
 
     it('keeps values bit-exact: stale markers, NaN payloads, -0, infinities, subnormals', async () => {
       const store = await factory();

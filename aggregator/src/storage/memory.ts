@@ -5,7 +5,10 @@
  * stand-in other parts (PromQL, rules, API) use in their tests.
  *
  * It follows the same sample rules as the Head (out-of-order and duplicate handling, commit
- * re-checks) but has no time-window policies: any valid timestamp is accepted.
+ * re-checks) but has no time-window policies: any valid timestamp is accepted. With
+ * `{ outOfOrder: true }` it behaves like a Head with an unbounded out-of-order window: older
+ * samples are inserted in time order, a timestamp is stored once (an exact repeat is a no-op,
+ * a different value is refused at append and dropped at commit).
  */
 import { Labels } from '@edgeprom/shared';
 import type {
@@ -37,11 +40,21 @@ interface Pending {
   v: number;
 }
 
+export interface MemoryStorageOptions {
+  /** Take samples older than their series' newest (default false: ERR_OUT_OF_ORDER_SAMPLE). */
+  outOfOrder?: boolean;
+}
+
 export class MemoryStorage implements Appendable, Queryable {
   readonly #series = new Map<string, MemSeries>();
+  readonly #outOfOrder: boolean;
+
+  constructor(opts: MemoryStorageOptions = {}) {
+    this.#outOfOrder = opts.outOfOrder === true;
+  }
 
   appender(): Appender {
-    return new MemoryAppender(this.#series);
+    return new MemoryAppender(this.#series, this.#outOfOrder);
   }
 
   querier(mint: number, maxt: number): Querier {
@@ -56,12 +69,16 @@ export class MemoryStorage implements Appendable, Queryable {
 
 class MemoryAppender implements Appender {
   readonly #series: Map<string, MemSeries>;
+  readonly #outOfOrder: boolean;
   #pending: Pending[] | undefined = [];
   /** Newest pending sample per series key, for validation within the transaction. */
   readonly #last = new Map<string, Pending>();
+  /** Every pending sample by series key and timestamp (out-of-order mode only). */
+  readonly #byT = new Map<string, Map<number, Pending>>();
 
-  constructor(series: Map<string, MemSeries>) {
+  constructor(series: Map<string, MemSeries>, outOfOrder: boolean) {
     this.#series = series;
+    this.#outOfOrder = outOfOrder;
   }
 
   append(labels: Labels, t: number, v: number): void {
@@ -70,6 +87,10 @@ class MemoryAppender implements Appender {
     if (labels.size === 0) throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
     if (!isValidTimestamp(t)) {
       throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
+    }
+    if (this.#outOfOrder) {
+      this.#appendAnyOrder(pending, labels, t, v);
+      return;
     }
     const mine = this.#last.get(labels.key);
     let lastT = -Infinity;
@@ -94,6 +115,26 @@ class MemoryAppender implements Appender {
     this.#last.set(labels.key, p);
   }
 
+  #appendAnyOrder(pending: Pending[], labels: Labels, t: number, v: number): void {
+    let old: number | undefined;
+    const s = this.#series.get(labels.key);
+    const mine = this.#byT.get(labels.key);
+    if (s) {
+      const i = lowerBound(s.ts, s.n, t);
+      if (i < s.n && s.ts[i] === t) old = s.vs[i];
+    }
+    const p = mine?.get(t);
+    if (old === undefined && p) old = p.v;
+    if (old !== undefined) {
+      if (sameBits(v, old)) return;
+      throw new SampleError('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
+    }
+    const np = { labels, t, v };
+    pending.push(np);
+    if (mine) mine.set(t, np);
+    else this.#byT.set(labels.key, new Map([[t, np]]));
+  }
+
   async commit(): Promise<void> {
     const pending = this.#pending;
     if (pending === undefined) throw appenderClosed();
@@ -105,7 +146,12 @@ class MemoryAppender implements Appender {
         this.#series.set(labels.key, s);
       }
       // Re-check: another transaction may have committed newer samples meanwhile.
-      if (s.n > 0 && t <= s.ts[s.n - 1]) continue;
+      let at = s.n;
+      if (s.n > 0 && t <= s.ts[s.n - 1]) {
+        if (!this.#outOfOrder) continue;
+        at = lowerBound(s.ts, s.n, t);
+        if (s.ts[at] === t) continue; // stored already (a repeat, or a conflict: dropped)
+      }
       if (s.n === s.ts.length) {
         const ts = new Float64Array(s.n * 2);
         const vs = new Float64Array(s.n * 2);
@@ -114,8 +160,10 @@ class MemoryAppender implements Appender {
         s.ts = ts;
         s.vs = vs;
       }
-      s.ts[s.n] = t;
-      s.vs[s.n] = v;
+      s.ts.copyWithin(at + 1, at, s.n);
+      s.vs.copyWithin(at + 1, at, s.n);
+      s.ts[at] = t;
+      s.vs[at] = v;
       s.n++;
     }
   }

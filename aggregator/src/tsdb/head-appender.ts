@@ -9,6 +9,10 @@
  * overwrites the mark; the first then validates against committed data only, and commit,
  * which re-checks every sample (Head.commitSample), catches what slipped through.
  *
+ * Out-of-order samples (head.ts) are checked against everything stored at their timestamp
+ * (HeadLookup) and against every pending sample of the transaction (TxnIndex, built at the
+ * first one); they do not move the series' mark, which tracks in-order samples only.
+ *
  * Series that do not exist yet are created only at commit, so a rolled-back transaction
  * leaves no trace in the index. Until then they live in a small per-transaction map and are
  * referred to by negative refs in the buffer.
@@ -18,6 +22,7 @@ import type { Appender } from '../storage/interface.js';
 import { appenderClosed, SampleError, type SampleErrorCode } from '../storage/errors.js';
 import { isValidTimestamp, sameBits } from '../storage/value.js';
 import { CommitStatus, type Head, type HeadMetrics } from './head.js';
+import { TxnIndex } from './head-txn-index.js';
 
 /** Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value. */
 export interface AppendBuffers {
@@ -47,8 +52,10 @@ export class HeadAppender implements Appender {
   /** New series of this transaction: key → index into #newLabels / #newLast. */
   #newByKey: Map<string, number> | undefined;
   readonly #newLabels: Labels[] = [];
-  /** Buffer slot of each new series' newest pending sample. */
+  /** Buffer slot of each new series' newest pending in-order sample (-1: none yet). */
   readonly #newLast: number[] = [];
+  /** Pending samples by (ref, t), once an out-of-order sample needed it. */
+  #index: TxnIndex | undefined;
 
   constructor(head: Head, id: number, now: number) {
     this.#head = head;
@@ -61,8 +68,11 @@ export class HeadAppender implements Appender {
     const buf = this.#buf;
     if (buf === undefined) throw appenderClosed();
     const head = this.#head;
+    const window = head.outOfOrderTimeWindowMs;
     if (!isValidTimestamp(t)) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
-    if (t < head.minValidTime()) this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
+    // Below the appendable window: too old, unless the out-of-order window takes it.
+    const belowWindow = t < head.minValidTime();
+    if (belowWindow && window === 0) this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
     if (++this.#sinceNow >= CLOCK_REFRESH_APPENDS) {
       this.#sinceNow = 0;
       this.#now = head.clock.now();
@@ -82,8 +92,16 @@ export class HeadAppender implements Appender {
         lastT = store.maxT(ref);
         lastV = store.lastV(ref);
       }
-      if (t <= lastT && this.#conflict(labels, t, v, lastT, lastV)) return;
-      store.markTxn(ref, this.#id, this.#n);
+      if (t > lastT && !belowWindow) {
+        store.markTxn(ref, this.#id, this.#n);
+      } else if (t === lastT) {
+        this.#repeat(labels, t, v, lastV, false);
+        return;
+      } else if (window === 0) {
+        this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
+      } else if (this.#outOfOrder(labels, ref, t, v, true)) {
+        return;
+      }
     } else {
       // Checked only for unknown series: reading the Labels object costs a cache miss.
       if (labels.size === 0) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
@@ -94,26 +112,61 @@ export class HeadAppender implements Appender {
         byKey.set(labels.key, i);
         this.#newLabels.push(labels);
         this.#newLast.push(-1);
-      } else {
-        const slot = this.#newLast[i];
-        const lastT = buf.ts[slot];
-        if (t <= lastT && this.#conflict(labels, t, v, lastT, buf.vs[slot])) return;
       }
-      this.#newLast[i] = this.#n;
       ref = -(i + 1);
+      const slot = this.#newLast[i];
+      const lastT = slot < 0 ? -Infinity : buf.ts[slot];
+      if (t > lastT && !belowWindow) {
+        this.#newLast[i] = this.#n;
+      } else if (t === lastT) {
+        this.#repeat(labels, t, v, buf.vs[slot], false);
+        return;
+      } else if (window === 0) {
+        this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
+      } else if (this.#outOfOrder(labels, ref, t, v, false)) {
+        return;
+      }
     }
-    this.#push(buf, ref, t, v);
+    this.#push(this.#buf!, ref, t, v);
   }
 
   /**
-   * Decides a sample not newer than its series' newest: true when it repeats that sample
-   * exactly (ignore it); throws otherwise.
+   * Decides an out-of-order sample (the window is on): throws if it is too old or conflicts
+   * with a stored or pending sample; true when it repeats one exactly (ignore it); false when
+   * it is to be buffered.
    */
-  #conflict(labels: Labels, t: number, v: number, lastT: number, lastV: number): boolean {
-    if (t < lastT) this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
-    if (!sameBits(v, lastV)) this.#reject('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
-    this.#head.metrics.duplicatesIgnored++;
-    return true;
+  #outOfOrder(labels: Labels, ref: number, t: number, v: number, stored: boolean): boolean {
+    const head = this.#head;
+    if (t < head.minOutOfOrderTime()) {
+      head.metrics.outOfOrder.tooOld++;
+      this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
+    }
+    if (stored && head.lookup.find(ref, t)) {
+      this.#repeat(labels, t, v, head.lookup.v, true);
+      return true;
+    }
+    const buf = this.#buf!;
+    if (this.#index === undefined) {
+      this.#index = new TxnIndex(this.#n + 64);
+      for (let i = 0; i < this.#n; i++) this.#index.add(buf, i);
+    }
+    const slot = this.#index.get(buf, ref, t);
+    if (slot >= 0) {
+      this.#repeat(labels, t, v, buf.vs[slot], true);
+      return true;
+    }
+    return false;
+  }
+
+  /** A sample at a timestamp already stored or pending: ignored if the value is the same. */
+  #repeat(labels: Labels, t: number, v: number, old: number, ooo: boolean): void {
+    const m = this.#head.metrics;
+    if (!sameBits(v, old)) {
+      if (ooo) m.outOfOrder.duplicate++;
+      this.#reject('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
+    }
+    m.duplicatesIgnored++;
+    if (ooo) m.outOfOrder.duplicatesIgnored++;
   }
 
   #reject(code: SampleErrorCode, labels: Labels, t: number, detail?: string): never {
@@ -138,6 +191,7 @@ export class HeadAppender implements Appender {
     buf.ts[n] = t;
     buf.vs[n] = v;
     this.#n = n + 1;
+    this.#index?.add(buf, n);
   }
 
   async commit(): Promise<void> {
@@ -171,8 +225,10 @@ export class HeadAppender implements Appender {
         }
         ref = created[k];
       }
-      if (head.commitSample(ref, ts[i], vs[i]) === CommitStatus.Appended && log !== undefined) {
-        log.sample(ref, ts[i], vs[i]);
+      const status = head.commitSample(ref, ts[i], vs[i]);
+      if (log !== undefined) {
+        if (status === CommitStatus.Appended) log.sample(ref, ts[i], vs[i]);
+        else if (status === CommitStatus.AppendedOutOfOrder) log.oooSample(ref, ts[i], vs[i]);
       }
     }
     head.metrics.commits++;

@@ -1,6 +1,10 @@
 /**
  * The Head against the reference MemoryStorage: the same random transactions, then the same
- * random queries, must give the same answers (and the same refusals).
+ * random queries, must give the same answers (and the same refusals). Twice: without an
+ * out-of-order window (older samples refused) and with an unbounded one against the memory
+ * store's out-of-order mode (older samples inserted in time order, a timestamp stored once).
+ * Transactions come in pairs, both open at once and committed in either order, so commit's
+ * re-checks are compared too.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -13,12 +17,12 @@ import { SampleError } from '../storage/errors.js';
 import { float64FromBits } from '../storage/value.js';
 import { Head } from './head.js';
 
-const NAMES = ['__name__', 'job', 'zone'];
+const NAMES = ['__name__', 'job', 'zone', 'i'];
 const VALUES = ['', 'x', 'y', 'z'];
 
 const labelsArb = fc
-  .tuple(fc.constantFrom('m1', 'm2'), fc.constantFrom(...VALUES), fc.constantFrom(...VALUES))
-  .map(([n, job, zone]) => Labels.from({ __name__: n, job, zone }));
+  .tuple(fc.constantFrom('m1', 'm2'), fc.constantFrom(...VALUES), fc.constantFrom(...VALUES), fc.integer({ min: 0, max: 5 }))
+  .map(([n, job, zone, i]) => Labels.from({ __name__: n, job, zone, i: i === 0 ? '' : String(i) }));
 
 /** One append: a series, a time step forward (0 = same timestamp, negative = older), a value. */
 const appendArb = fc.record({
@@ -28,7 +32,12 @@ const appendArb = fc.record({
   value: fc.constantFrom<[number, number]>([0x3ff00000, 0], [0x40000000, 0], [0x7ff00000, 2], [0x7ff80000, 0], [0, 0], [0x80000000, 0]),
 });
 
-const txnArb = fc.record({ appends: fc.array(appendArb, { maxLength: 30 }), commit: fc.boolean() });
+const txnArb = fc.record({
+  appends: fc.array(appendArb, { maxLength: 30 }),
+  commit: fc.boolean(),
+  /** A second transaction open at the same time, committed before the first or after it. */
+  other: fc.option(fc.record({ appends: fc.array(appendArb, { maxLength: 20 }), commitFirst: fc.boolean() })),
+});
 
 const matcherArb = fc
   .tuple(
@@ -60,7 +69,10 @@ function apply(store: Storage, appends: { labels: Labels; t: number; value: [num
   return { app, codes };
 }
 
-describe('Head vs MemoryStorage', () => {
+describe.each([
+  { mode: 'without an out-of-order window', ooo: false },
+  { mode: 'with an unbounded out-of-order window', ooo: true },
+])('Head vs MemoryStorage $mode', ({ ooo }) => {
   it('answers every query the same way after the same transactions', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -68,35 +80,82 @@ describe('Head vs MemoryStorage', () => {
         fc.array(queryArb, { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 2, max: 6 }),
         fc.integer({ min: 20, max: 200 }),
-        async (txns, queries, chunkSamples, chunkRangeMs) => {
-          const head = new Head({ clock: new ManualClock(), appendWindowMs: Infinity, chunkSamples, chunkRangeMs });
-          const mem = new MemoryStorage();
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(Infinity, 50),
+        async (txns, queries, chunkSamples, chunkRangeMs, outOfOrderCapacity, appendWindow) => {
+          const head = new Head({
+            clock: new ManualClock(),
+            chunkSamples,
+            chunkRangeMs,
+            outOfOrderCapacity,
+            // With a window, samples below the appendable window go out of order too.
+            appendWindowMs: ooo ? appendWindow : Infinity,
+            outOfOrderTimeWindowMs: ooo ? Infinity : 0,
+          });
+          const mem = new MemoryStorage({ outOfOrder: ooo });
           // Per-series clocks turn relative steps into timestamps.
           const clock = new Map<string, number>();
-          for (const txn of txns) {
-            const appends = txn.appends.map(({ labels, dt, value }) => {
+          const byText = new Map<string, Labels>();
+          const stamp = (appends: { labels: Labels; dt: number; value: [number, number] }[]) =>
+            appends.map(({ labels, dt, value }) => {
               const t = Math.max(0, (clock.get(labels.key) ?? 0) + dt);
               clock.set(labels.key, Math.max(t, clock.get(labels.key) ?? 0));
+              byText.set(labels.toString(), labels);
               return { labels, t, value };
             });
+          for (const txn of txns) {
+            const appends = stamp(txn.appends);
             const h = apply(head, appends);
             const m = apply(mem, appends);
             expect(h.codes).toEqual(m.codes);
+            let commitOther = async () => {};
+            if (txn.other !== null) {
+              const more = stamp(txn.other.appends);
+              const h2 = apply(head, more);
+              const m2 = apply(mem, more);
+              expect(h2.codes).toEqual(m2.codes);
+              const both = () => Promise.all([h2.app.commit(), m2.app.commit()]).then(() => {});
+              if (txn.other.commitFirst) await both();
+              else commitOther = both;
+            }
             if (txn.commit) await Promise.all([h.app.commit(), m.app.commit()]);
             else [h.app, m.app].forEach((a) => a.rollback());
+            await commitOther();
           }
           for (const { matchers, mint, span } of queries) {
             const hq = head.querier(mint, mint + span);
             const mq = mem.querier(mint, mint + span);
-            expect(readSeriesSet(hq.select(matchers))).toEqual(readSeriesSet(mq.select(matchers)));
+            const got = readSeriesSet(hq.select(matchers));
+            expect(got).toEqual(readSeriesSet(mq.select(matchers)));
+            // Seeking to every timestamp lands where a plain walk does.
+            for (const s of hq.select(matchers)) {
+              const ts = got.find((g) => g.labels === s.labels.toString())!.samples.map(([t]) => t);
+              const it = s.iterator();
+              for (let k = 0; k < ts.length; k += 2) {
+                // Seek to the sample's own timestamp, or just after the one before it.
+                expect(it.seek(k % 4 === 0 ? ts[k] : ts[k - 1] + 1)).toBe(1);
+                expect(it.atT()).toBe(ts[k]);
+              }
+            }
             const hAll = head.querier(-Infinity, Infinity);
             const mAll = mem.querier(-Infinity, Infinity);
             expect(hAll.labelNames(matchers)).toEqual(mAll.labelNames(matchers));
             for (const n of NAMES) expect(hAll.labelValues(n, matchers)).toEqual(mAll.labelValues(n, matchers));
           }
+          if (ooo) {
+            // The compactor's view: every series merged over the whole range, as selected.
+            const all = readSeriesSet(mem.querier(-Infinity, Infinity).select([]));
+            for (const { labels, samples } of all) {
+              const ref = head.refOf(byText.get(labels)!.key)!;
+              const it = head.mergedSamples(ref, -Infinity, Infinity);
+              const got: number[] = [];
+              while (it.next()) got.push(it.atT());
+              expect(got).toEqual(samples.map(([t]) => t));
+            }
+          }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: ooo ? 300 : 200 },
     );
   });
 });

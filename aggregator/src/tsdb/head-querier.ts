@@ -7,6 +7,10 @@
  * growing, move to bigger regions and are cleared when sealed, so their bytes are copied
  * (all of one select's open chunks into a single buffer). When truncation arrives, it must
  * not free sealed pages that an open querier still reads: that is what close() is for.
+ *
+ * A series with out-of-order samples also snapshots its out-of-order chunks (immutable, so
+ * referenced) and the in-range part of its out-of-order buffer (copied), and iterates the
+ * three runs merged (head-merge.ts).
  */
 import { Labels } from '@edgeprom/shared';
 import type { Querier, SampleIterator, SelectHints, Series, SeriesSet } from '../storage/interface.js';
@@ -16,8 +20,10 @@ import { querierClosed } from '../storage/errors.js';
 import { offsetOf } from './chunk-arena.js';
 import { XorIterator } from './chunk-xor.js';
 import type { Head } from './head.js';
+import { ArrayIterator, MergeIterator } from './head-merge.js';
 import { postingsForMatchers } from './postings.js';
 import { SEALED_STRIDE } from './head-series.js';
+import { lowerBound, OOO_META_STRIDE, type OooSeries } from './ooo-store.js';
 
 /** Numbers per chunk in HeadSeries.meta: byte offset, byte length, minT, maxT. */
 const META_STRIDE = 4;
@@ -47,7 +53,13 @@ export class HeadQuerier implements Querier {
     }
     const labels = store.labels;
     picked.sort((a, b) => Labels.compare(labels[a], labels[b]));
+    return this.snapshot(picked);
+  }
 
+  /** @internal Snapshots of the given series (which must exist), trimmed to [mint, maxt]. */
+  snapshot(picked: readonly number[]): HeadSeries[] {
+    const store = this.#head.store;
+    const labels = store.labels;
     let openTotal = 0;
     for (const ref of picked) openTotal += this.#openOverlaps(ref) ? store.openBytes(ref) : 0;
     const openCopy = new Uint8Array(openTotal);
@@ -76,6 +88,8 @@ export class HeadQuerier implements Querier {
         openPos += len;
       }
       out[k] = new HeadSeries(labels[ref], bufs, meta, this.mint, this.maxt);
+      const ooo = this.#head.ooo.get(ref);
+      if (ooo !== undefined) this.#snapshotOoo(out[k], ooo);
     }
     return out;
   }
@@ -114,13 +128,37 @@ export class HeadQuerier implements Querier {
     this.#closed = true;
   }
 
+  #snapshotOoo(series: HeadSeries, s: OooSeries): void {
+    const { mint, maxt } = this;
+    if (s.maxT < mint || s.minT > maxt) return;
+    const bufs: Uint8Array[] = [];
+    const meta: number[] = [];
+    for (let c = 0; c < s.chunks.length; c++) {
+      const cmin = s.meta[c * OOO_META_STRIDE];
+      const cmax = s.meta[c * OOO_META_STRIDE + 1];
+      if (cmax < mint) continue;
+      if (cmin > maxt) break;
+      bufs.push(s.chunks[c]);
+      meta.push(0, s.chunks[c].length, cmin, cmax);
+    }
+    const from = lowerBound(s.bufT, s.n, mint);
+    const to = lowerBound(s.bufT, s.n, maxt + 1);
+    if (bufs.length === 0 && from >= to) return;
+    series.ooo = new HeadSeries(series.labels, bufs, meta, mint, maxt);
+    series.oooT = s.bufT.slice(from, to);
+    series.oooV = s.bufV.slice(from, to);
+  }
+
   /** Refs matching the matchers whose time span overlaps the range (head granularity). */
   *#matchingRefs(matchers: readonly Matcher[]): Generator<number> {
     const store = this.#head.store;
     const postings = postingsForMatchers(this.#head.index, matchers);
     for (let i = 0; i < postings.length; i++) {
       const ref = postings[i];
-      if (store.maxT(ref) >= this.mint && store.minTime(ref) <= this.maxt) yield ref;
+      const ooo = this.#head.ooo.get(ref);
+      const last = ooo === undefined || store.maxT(ref) > ooo.maxT ? store.maxT(ref) : ooo.maxT;
+      const first = ooo === undefined || store.minTime(ref) < ooo.minT ? store.minTime(ref) : ooo.minT;
+      if (last >= this.mint && first <= this.maxt) yield ref;
     }
   }
 
@@ -139,6 +177,24 @@ export class HeadQuerier implements Querier {
    * falls strictly inside one chunk; only then is that chunk decoded.
    */
   #hasSampleInRange(ref: number): boolean {
+    if (this.#inOrderSampleInRange(ref)) return true;
+    const s = this.#head.ooo.get(ref);
+    if (s === undefined || s.maxT < this.mint || s.minT > this.maxt) return false;
+    const b = lowerBound(s.bufT, s.n, this.mint);
+    if (b < s.n && s.bufT[b] <= this.maxt) return true;
+    // Chunks are disjoint: only the first one ending at or after mint can hold the range.
+    for (let c = 0; c < s.chunks.length; c++) {
+      const cmin = s.meta[c * OOO_META_STRIDE];
+      const cmax = s.meta[c * OOO_META_STRIDE + 1];
+      if (cmax < this.mint) continue;
+      if (cmin > this.maxt) return false;
+      if (cmin >= this.mint || cmax <= this.maxt) return true;
+      return this.#probeChunk(s.chunks[c], 0, s.chunks[c].length);
+    }
+    return false;
+  }
+
+  #inOrderSampleInRange(ref: number): boolean {
     const store = this.#head.store;
     const { mint, maxt } = this;
     const last = store.maxT(ref);
@@ -184,6 +240,11 @@ export class HeadSeries implements Series {
   readonly mint: number;
   /** @internal */
   readonly maxt: number;
+  /** @internal Out-of-order chunks (same layout), if the series has any in range. */
+  ooo: HeadSeries | undefined;
+  /** @internal Out-of-order buffer samples in range. */
+  oooT: Float64Array | undefined;
+  oooV: Float64Array | undefined;
 
   constructor(labels: Labels, bufs: Uint8Array[], meta: number[], mint: number, maxt: number) {
     this.labels = labels;
@@ -194,8 +255,31 @@ export class HeadSeries implements Series {
   }
 
   iterator(reuse?: SampleIterator): SampleIterator {
+    if (this.ooo !== undefined) {
+      const it = reuse instanceof MergedSeriesIterator ? reuse : new MergedSeriesIterator();
+      return it.resetSeries(this);
+    }
     const it = reuse instanceof HeadSeriesIterator ? reuse : new HeadSeriesIterator();
     return it.reset(this);
+  }
+}
+
+/** In-order chunks, out-of-order chunks and the out-of-order buffer of one series, merged. */
+class MergedSeriesIterator extends MergeIterator {
+  readonly #inOrder = new HeadSeriesIterator();
+  readonly #oooChunks = new HeadSeriesIterator();
+  readonly #oooBuf = new ArrayIterator();
+  readonly #ooo = new MergeIterator(this.#oooChunks, this.#oooBuf);
+
+  constructor() {
+    super(new ArrayIterator(), new ArrayIterator());
+  }
+
+  resetSeries(s: HeadSeries): this {
+    this.#oooChunks.reset(s.ooo!);
+    this.#oooBuf.reset(s.oooT!, s.oooV!);
+    this.#ooo.reset(this.#oooChunks, this.#oooBuf);
+    return super.reset(this.#inOrder.reset(s), this.#ooo);
   }
 }
 

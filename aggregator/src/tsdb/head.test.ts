@@ -21,7 +21,7 @@ function codeOf(fn: () => void): string | undefined {
 
 describe('Head', () => {
   it('refuses samples older than the appendable window as ERR_TOO_OLD_SAMPLE, for any series', async () => {
-    const head = new Head({ clock: new ManualClock() });
+    const head = new Head({ clock: new ManualClock(), outOfOrderTimeWindowMs: 0 });
     const app = head.appender();
     app.append(up('a'), 10 * HOUR, 1);
     await app.commit();
@@ -46,10 +46,11 @@ describe('Head', () => {
     expect(head.metrics.rejected.tooFarInFuture).toBe(1);
   });
 
-  it('does not offer an out-of-order window yet', () => {
-    expect(() => new Head({ outOfOrderTimeWindowMs: HOUR })).toThrow(
-      expect.objectContaining({ code: 'ERR_UNSUPPORTED' }),
-    );
+  it('checks its out-of-order options', () => {
+    expect(new Head().outOfOrderTimeWindowMs).toBe(7 * 24 * HOUR);
+    expect(new Head({ outOfOrderTimeWindowMs: Infinity }).outOfOrderTimeWindowMs).toBe(Infinity);
+    for (const w of [-1, 1.5, NaN]) expect(() => new Head({ outOfOrderTimeWindowMs: w })).toThrow(RangeError);
+    for (const c of [0, 2000, 1.5]) expect(() => new Head({ outOfOrderCapacity: c })).toThrow(RangeError);
   });
 
   it('creates series only when a commit brings them a sample', async () => {
@@ -67,7 +68,7 @@ describe('Head', () => {
   });
 
   it('counts ignored repeats and each kind of refusal', async () => {
-    const head = new Head({ clock: new ManualClock() });
+    const head = new Head({ clock: new ManualClock(), outOfOrderTimeWindowMs: 0 });
     const app = head.appender();
     app.append(up('a'), 1000, 1);
     app.append(up('a'), 1000, 1);

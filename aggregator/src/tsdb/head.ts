@@ -3,25 +3,28 @@
  * registry keyed by the canonical labels key, an inverted index for matchers, and per series
  * Gorilla-compressed chunks (head-series.ts). It implements both storage seams.
  *
- * This first slice is in-order only: a sample older than its series' newest is refused
- * with ERR_OUT_OF_ORDER_SAMPLE. The out-of-order window will slot in where such samples are
- * refused today, HeadAppender.append (via its #conflict check) and commitSample() (its
- * OutOfOrder status): within the window they will go to an OOO store instead, and queries
- * will merge it with the in-order chunks.
+ * Out-of-order samples (older than their series' newest, or older than the appendable window)
+ * are taken within `outOfOrderTimeWindowMs` of the head's newest sample, as Prometheus does,
+ * and kept apart in an OooStore (ooo-store.ts); queries merge both (head-merge.ts). A
+ * timestamp is stored once: an exact repeat is a no-op, a different value is refused. With a
+ * window of 0 such samples are refused with ERR_OUT_OF_ORDER_SAMPLE as before.
  * Durability is not the head's business: a store with a WAL (tsdb.ts) sets `log`, and
  * commit() hands it every new series and every applied sample, then waits for it. Without a
  * log, commit() resolves as soon as the samples are applied.
  */
 import { Labels, RealClock, type Clock } from '@edgeprom/shared';
-import type { Appendable, Appender, Queryable, Querier } from '../storage/interface.js';
-import { unsupported } from '../storage/errors.js';
+import type { Appendable, Appender, Queryable, Querier, SampleIterator } from '../storage/interface.js';
 import { sameBits } from '../storage/value.js';
 import { HeadAppender, type AppendBuffers } from './head-appender.js';
 import { flatten, HeadIndex } from './head-index.js';
 import { HeadQuerier } from './head-querier.js';
+import { HeadLookup } from './head-lookup.js';
 import { SEALED_STRIDE, SeriesStore } from './head-series.js';
+import { OooStore, type OooStats } from './ooo-store.js';
 
 const HOUR = 3_600_000;
+/** Default out-of-order window: a week of buffered samples, as agents replay after an outage. */
+export const DEFAULT_OUT_OF_ORDER_WINDOW_MS = 7 * 24 * HOUR;
 
 export interface HeadOptions {
   /** Time source for the future-timestamp check. Default: the system clock. */
@@ -38,8 +41,16 @@ export interface HeadOptions {
   appendWindowMs?: number;
   /** How far ahead of clock.now() a timestamp may be before ERR_TOO_FAR_IN_FUTURE. Default 10m. */
   futureToleranceMs?: number;
-  /** Out-of-order window; only 0 is supported in this slice. */
+  /**
+   * How far behind the head's newest sample (head.maxTime) a sample may be and still be
+   * taken when it is out of order: older than its series' newest, or older than the
+   * appendable window. Older ones get ERR_TOO_OLD_SAMPLE. 0 disables out-of-order samples:
+   * they get ERR_OUT_OF_ORDER_SAMPLE (and the appendable window's ERR_TOO_OLD_SAMPLE).
+   * Infinity takes any. Default 7 days.
+   */
   outOfOrderTimeWindowMs?: number;
+  /** Out-of-order samples buffered per series before they are cut into a chunk. Default 32. */
+  outOfOrderCapacity?: number;
 }
 
 /** Self metrics, as plain counters until the aggregator's registry exists. */
@@ -48,8 +59,9 @@ export interface HeadMetrics {
   seriesCreated: number;
   commits: number;
   rollbacks: number;
-  /** Samples ignored because they repeated the newest sample exactly (idempotent replays). */
+  /** Samples ignored because they repeated a stored or pending sample exactly (idempotent replays). */
   duplicatesIgnored: number;
+  /** Refused by append() or dropped at commit, by reason (out-of-order samples included). */
   rejected: {
     outOfOrder: number;
     duplicate: number;
@@ -57,12 +69,23 @@ export interface HeadMetrics {
     tooFarInFuture: number;
     invalid: number;
   };
+  /** The out-of-order share of the counters above (head.stats().outOfOrder has the store's). */
+  outOfOrder: {
+    /** Out-of-order samples stored (also counted in samplesAppended). */
+    appended: number;
+    /** Out-of-order samples that repeated a stored sample exactly (also in duplicatesIgnored). */
+    duplicatesIgnored: number;
+    /** Out-of-order samples refused or dropped for a different value at a stored timestamp. */
+    duplicate: number;
+    /** Out-of-order samples older than the window (also in rejected.tooOld). */
+    tooOld: number;
+  };
 }
 
 export interface HeadStats {
   series: number;
   samples: number;
-  /** Sealed plus open chunks. */
+  /** Sealed plus open chunks, in-order only. */
   chunks: number;
   /** Bytes of encoded chunk data (sealed chunks and the filled part of open chunks). */
   chunkBytes: number;
@@ -73,6 +96,8 @@ export interface HeadStats {
   approxBytes: number;
   minTime: number;
   maxTime: number;
+  /** The out-of-order store (its bytes are included in approxBytes). */
+  outOfOrder: OooStats & { chunksCut: number; samplesReencoded: number; buffersGrown: number };
 }
 
 /**
@@ -86,18 +111,30 @@ export interface HeadLog {
   begin(): void;
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number): void;
+  /** A sample the head stored out of order (the WAL marks these; replay puts them back there). */
+  oooSample(ref: number, t: number, v: number): void;
   /** Closes the transaction; the promise, if any, resolves when it is durable. */
   end(): Promise<void> | undefined;
 }
 
 /** What commitSample did with a sample. */
-export const CommitStatus = { Appended: 0, Ignored: 1, OutOfOrder: 2, Duplicate: 3 } as const;
+export const CommitStatus = {
+  Appended: 0,
+  Ignored: 1,
+  OutOfOrder: 2,
+  Duplicate: 3,
+  /** Stored in the out-of-order store. */
+  AppendedOutOfOrder: 4,
+  /** Out of order and older than the window (which moved since append). */
+  TooOld: 5,
+} as const;
 export type CommitStatus = (typeof CommitStatus)[keyof typeof CommitStatus];
 
 export class Head implements Appendable, Queryable {
   readonly clock: Clock;
   readonly appendWindowMs: number;
   readonly futureToleranceMs: number;
+  readonly outOfOrderTimeWindowMs: number;
   readonly metrics: HeadMetrics = {
     samplesAppended: 0,
     seriesCreated: 0,
@@ -105,9 +142,14 @@ export class Head implements Appendable, Queryable {
     rollbacks: 0,
     duplicatesIgnored: 0,
     rejected: { outOfOrder: 0, duplicate: 0, tooOld: 0, tooFarInFuture: 0, invalid: 0 },
+    outOfOrder: { appended: 0, duplicatesIgnored: 0, duplicate: 0, tooOld: 0 },
   };
   /** @internal Series data; used by the appender and querier of this folder. */
   readonly store: SeriesStore;
+  /** @internal Out-of-order samples, by head ref. */
+  readonly ooo: OooStore;
+  /** @internal */
+  readonly lookup: HeadLookup;
   /** @internal */
   readonly index = new HeadIndex();
   readonly #byKey = new Map<string, number>();
@@ -129,11 +171,21 @@ export class Head implements Appendable, Queryable {
     if (!Number.isInteger(chunkRange) || chunkRange <= 0) {
       throw new RangeError(`chunkRangeMs must be a positive integer, got ${chunkRange}`);
     }
-    if ((opts.outOfOrderTimeWindowMs ?? 0) !== 0) throw unsupported('out-of-order time window');
+    const window = opts.outOfOrderTimeWindowMs ?? DEFAULT_OUT_OF_ORDER_WINDOW_MS;
+    if (!(window >= 0) || (!Number.isInteger(window) && window !== Infinity)) {
+      throw new RangeError(`outOfOrderTimeWindowMs must be an integer >= 0 or Infinity, got ${window}`);
+    }
+    const capacity = opts.outOfOrderCapacity ?? 32;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1024) {
+      throw new RangeError(`outOfOrderCapacity must be an integer in [1, 1024], got ${capacity}`);
+    }
     this.clock = opts.clock ?? new RealClock();
     this.appendWindowMs = opts.appendWindowMs ?? chunkRange / 2;
     this.futureToleranceMs = opts.futureToleranceMs ?? 10 * 60_000;
+    this.outOfOrderTimeWindowMs = window;
     this.store = new SeriesStore(chunkSamples, chunkRange);
+    this.ooo = new OooStore(capacity, chunkSamples, chunkRange);
+    this.lookup = new HeadLookup(this.store, this.ooo);
   }
 
   appender(): Appender {
@@ -165,6 +217,20 @@ export class Head implements Appendable, Queryable {
     return this.#maxTime - this.appendWindowMs;
   }
 
+  /** @internal Oldest timestamp an out-of-order sample may have right now (window > 0). */
+  minOutOfOrderTime(): number {
+    return this.#maxTime - this.outOfOrderTimeWindowMs;
+  }
+
+  /**
+   * A series' samples in [mint, maxt], in-order and out-of-order merged in time order: what
+   * the compactor will write into a block. A snapshot, like a querier's series.
+   */
+  mergedSamples(ref: number, mint: number, maxt: number, reuse?: SampleIterator): SampleIterator {
+    const [s] = new HeadQuerier(this, mint, maxt).snapshot([ref]);
+    return s.iterator(reuse);
+  }
+
   /** @internal */
   refOf(key: string): number | undefined {
     return this.#byKey.get(key);
@@ -193,24 +259,81 @@ export class Head implements Appendable, Queryable {
   commitSample(ref: number, t: number, v: number): CommitStatus {
     const store = this.store;
     const last = store.maxT(ref);
-    if (t > last) {
-      store.append(ref, t, v);
-      this.#samples++;
-      this.metrics.samplesAppended++;
-      if (t > this.#maxTime) this.#maxTime = t;
-      if (t < this.#minTime) this.#minTime = t;
+    const window = this.outOfOrderTimeWindowMs;
+    // With a window, an in-order sample must also be inside the appendable window (else it is
+    // out of order): every out-of-order sample then stays older than every later in-order one.
+    if (t > last && (window === 0 || t >= this.#maxTime - this.appendWindowMs)) {
+      this.#appendInOrder(ref, t, v);
       return CommitStatus.Appended;
     }
-    if (t === last && sameBits(v, store.lastV(ref))) {
-      this.metrics.duplicatesIgnored++;
-      return CommitStatus.Ignored;
-    }
     if (t === last) {
+      if (sameBits(v, store.lastV(ref))) {
+        this.metrics.duplicatesIgnored++;
+        return CommitStatus.Ignored;
+      }
       this.metrics.rejected.duplicate++;
       return CommitStatus.Duplicate;
     }
-    this.metrics.rejected.outOfOrder++;
-    return CommitStatus.OutOfOrder;
+    if (window === 0) {
+      this.metrics.rejected.outOfOrder++;
+      return CommitStatus.OutOfOrder;
+    }
+    if (t < this.#maxTime - window) {
+      this.metrics.rejected.tooOld++;
+      this.metrics.outOfOrder.tooOld++;
+      return CommitStatus.TooOld;
+    }
+    return this.#insertOutOfOrder(ref, t, v);
+  }
+
+  /**
+   * @internal Replays a sample the WAL logged as in-order. The head took it in order then, so
+   * it normally still is; should it not be (a WAL edited by hand), it is kept out of order
+   * rather than lost.
+   */
+  replaySample(ref: number, t: number, v: number): CommitStatus {
+    if (t > this.store.maxT(ref)) {
+      this.#appendInOrder(ref, t, v);
+      return CommitStatus.Appended;
+    }
+    return this.replayOutOfOrderSample(ref, t, v);
+  }
+
+  /**
+   * @internal Replays a sample the WAL logged as out-of-order: stored whatever the window is
+   * now (it was acknowledged), unless its timestamp is already there.
+   */
+  replayOutOfOrderSample(ref: number, t: number, v: number): CommitStatus {
+    return this.#insertOutOfOrder(ref, t, v);
+  }
+
+  #appendInOrder(ref: number, t: number, v: number): void {
+    this.store.append(ref, t, v);
+    this.#samples++;
+    this.metrics.samplesAppended++;
+    if (t > this.#maxTime) this.#maxTime = t;
+    if (t < this.#minTime) this.#minTime = t;
+  }
+
+  #insertOutOfOrder(ref: number, t: number, v: number): CommitStatus {
+    const m = this.metrics;
+    if (this.lookup.find(ref, t)) {
+      if (sameBits(v, this.lookup.v)) {
+        m.duplicatesIgnored++;
+        m.outOfOrder.duplicatesIgnored++;
+        return CommitStatus.Ignored;
+      }
+      m.rejected.duplicate++;
+      m.outOfOrder.duplicate++;
+      return CommitStatus.Duplicate;
+    }
+    this.ooo.insert(ref, t, v);
+    this.#samples++;
+    m.samplesAppended++;
+    m.outOfOrder.appended++;
+    if (t > this.#maxTime) this.#maxTime = t;
+    if (t < this.#minTime) this.#minTime = t;
+    return CommitStatus.AppendedOutOfOrder;
   }
 
   /** @internal Buffers for an appender, reused across transactions. */
@@ -258,14 +381,21 @@ export class Head implements Appendable, Queryable {
       ix.entries * 4 +
       ix.pairs * (16 + 16 + 16) + // list array + map entry
       ix.strings * 40;
+    const ooo = this.ooo.stats();
     return {
       series: store.count,
       samples: this.#samples,
       chunks,
       chunkBytes,
-      approxBytes,
+      approxBytes: approxBytes + ooo.approxBytes + this.ooo.series.length * 8,
       minTime: this.#minTime,
       maxTime: this.#maxTime,
+      outOfOrder: {
+        ...ooo,
+        chunksCut: this.ooo.chunksCut,
+        samplesReencoded: this.ooo.samplesReencoded,
+        buffersGrown: this.ooo.buffersGrown,
+      },
     };
   }
 }

@@ -16,16 +16,38 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-runStorageContract('Tsdb (head + WAL)', async () => {
-  const db = await openTsdb({ dir: path.join(root, String(n++)), clock: new ManualClock(), appendWindowMs: Infinity });
-  open.push(db);
-  return db;
-});
-runStorageContract('Tsdb with 4-sample chunks and 4 KiB segments', async () => {
+// Default options: out-of-order window of 7 days.
+runStorageContract(
+  'Tsdb (head + WAL)',
+  async () => {
+    const db = await openTsdb({ dir: path.join(root, String(n++)), clock: new ManualClock(), appendWindowMs: Infinity });
+    open.push(db);
+    return db;
+  },
+  { outOfOrder: true },
+);
+runStorageContract(
+  'Tsdb with 4-sample chunks, 3-sample out-of-order buffers and 4 KiB segments',
+  async () => {
+    const db = await openTsdb({
+      dir: path.join(root, String(n++)),
+      clock: new ManualClock(),
+      appendWindowMs: Infinity,
+      chunkSamples: 4,
+      outOfOrderCapacity: 3,
+      walSegmentBytes: 4096,
+    });
+    open.push(db);
+    return db;
+  },
+  { outOfOrder: true },
+);
+runStorageContract('Tsdb without an out-of-order window, 4-sample chunks and 4 KiB segments', async () => {
   const db = await openTsdb({
     dir: path.join(root, String(n++)),
     clock: new ManualClock(),
     appendWindowMs: Infinity,
+    outOfOrderTimeWindowMs: 0,
     chunkSamples: 4,
     walSegmentBytes: 4096,
   });

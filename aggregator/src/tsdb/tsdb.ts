@@ -10,6 +10,9 @@
  * stay unique across the whole WAL, so they keep counting from the largest one replayed.
  * The store keeps head ref → WAL ref in a typed array (replay also needs the reverse).
  *
+ * Out-of-order samples are logged in records of their own type, in the same commit as the
+ * transaction's in-order ones, and replayed into the head's out-of-order store.
+ *
  * Blocks, retention and compaction come later; checkpoint() is the hook they will call.
  */
 import fs from 'node:fs';
@@ -42,7 +45,10 @@ export interface TsdbOptions extends HeadOptions {
 /** What the last open replayed, for logs, self metrics and the bench. */
 export interface ReplayStats extends ReplayReport {
   series: number;
+  /** Samples replayed, out-of-order ones included. */
   samples: number;
+  /** Out-of-order samples replayed (into the head's out-of-order store). */
+  oooSamples: number;
   /** Samples whose series record was lost (only after corruption or a bad keepSeries). */
   unknownSeriesSamples: number;
   /** Wall time of the replay, ms (Clock.monotonic). */
@@ -92,6 +98,9 @@ export class Tsdb implements Storage {
       },
       sample(ref: number, t: number, v: number) {
         wal.sample(self.#walRefs[ref], t, v);
+      },
+      oooSample(ref: number, t: number, v: number) {
+        wal.oooSample(self.#walRefs[ref], t, v);
       },
       end: () => wal.end(),
     };
@@ -228,6 +237,7 @@ function replayInto(
   let maxWalRef = -1;
   let series = 0;
   let samples = 0;
+  let oooSamples = 0;
   let unknown = 0;
   const visit: RecordVisitor = {
     series(walRef, labels) {
@@ -253,8 +263,18 @@ function replayInto(
         unknown++;
         return;
       }
-      head.commitSample(ref, t, v);
+      head.replaySample(ref, t, v);
       samples++;
+    },
+    oooSample(walRef, t, v) {
+      const ref = walRef < headRefs.length ? headRefs[walRef] : EMPTY;
+      if (ref === EMPTY) {
+        unknown++;
+        return;
+      }
+      head.replayOutOfOrderSample(ref, t, v);
+      samples++;
+      oooSamples++;
     },
   };
   const t0 = clock.monotonic();
@@ -266,6 +286,6 @@ function replayInto(
   return {
     walRefs,
     nextWalRef: maxWalRef + 1,
-    stats: { ...report, series, samples, unknownSeriesSamples: unknown, durationMs },
+    stats: { ...report, series, samples, oooSamples, unknownSeriesSamples: unknown, durationMs },
   };
 }

@@ -2,7 +2,9 @@
  * WAL checkpoints, as in Prometheus: when the head drops old data (today: on request; later:
  * when it is cut into blocks), the segments up to some index are condensed into
  * `checkpoint.<index>/00000000`, holding the series records of series that are still live
- * and the samples of those series at or after `mint`, in their original order. Then the
+ * and the samples of those series at or after `mint`, in their original order (out-of-order
+ * samples keep theirs too, in their own records after the in-order ones of each write).
+ * Then the
  * segments and older checkpoints are deleted. Replay reads the newest checkpoint first.
  *
  * Crash safety: the checkpoint is written under `checkpoint.<index>.tmp`, synced, and
@@ -21,6 +23,7 @@ import {
   encodeSeries,
   FRAME_HEADER_BYTES,
   markCommit,
+  RecordType,
   SamplesEncoder,
   scanCommits,
   type RecordVisitor,
@@ -80,6 +83,12 @@ export async function writeCheckpoint(walDir: string, opts: CheckpointOptions): 
     const sink = new ByteSink(WRITE_CHUNK + 1024 * 1024);
     const samples = new SamplesEncoder();
     samples.begin(sink);
+    // Out-of-order samples go to a sink of their own, written after `sink` each time: their
+    // series records are then always before them, and their records are not cut into pieces
+    // by in-order ones.
+    const oooSink = new ByteSink(64 * 1024);
+    const oooSamples = new SamplesEncoder();
+    oooSamples.begin(oooSink, RecordType.OooSamples);
     const newRefs: number[] = [];
     const newLabels: Labels[] = [];
     const flushSeries = () => {
@@ -111,6 +120,28 @@ export async function writeCheckpoint(walDir: string, opts: CheckpointOptions): 
         samples.add(ref, t, v);
         result.samples++;
       },
+      oooSample(ref, t, v) {
+        if (t < mint || !keepSeries(ref)) {
+          result.droppedSamples++;
+          return;
+        }
+        flushSeries();
+        oooSamples.add(ref, t, v);
+        result.samples++;
+      },
+    };
+    const write = async () => {
+      samples.end();
+      oooSamples.end();
+      flushSeries();
+      for (const s of [sink, oooSink]) {
+        markAll(s);
+        if (s.len > 0) await out.write(s.buf, 0, s.len, pos);
+        pos += s.len;
+        s.reset();
+      }
+      samples.begin(sink);
+      oooSamples.begin(oooSink, RecordType.OooSamples);
     };
     let pos = 0;
     for (const input of inputs) {
@@ -120,23 +151,9 @@ export async function writeCheckpoint(walDir: string, opts: CheckpointOptions): 
         const { kind, offset, reason } = r.problem;
         throw walCorrupt(`cannot checkpoint: ${input} has a ${kind} frame at ${offset} (${reason})`);
       }
-      if (sink.len >= WRITE_CHUNK) {
-        samples.end();
-        flushSeries();
-        markAll(sink);
-        await out.write(sink.buf, 0, sink.len, pos);
-        pos += sink.len;
-        sink.reset();
-        samples.begin(sink);
-      }
+      if (sink.len + oooSink.len >= WRITE_CHUNK) await write();
     }
-    samples.end();
-    flushSeries();
-    markAll(sink);
-    if (sink.len > 0) {
-      await out.write(sink.buf, 0, sink.len, pos);
-      pos += sink.len;
-    }
+    await write();
     result.bytes = pos;
     await out.sync();
   } catch (e) {

@@ -10,7 +10,9 @@
  * timestamp). Every 7th id (id % 7 === 3) is rolled back instead; every 5th also creates a
  * series of its own, `fresh{id}`; every 50th (id % 50 === 7) also writes CRASH_BULK samples to
  * the writer's `bulk` series, a write big enough that a kill can land in the middle of it.
- * Sample value = id * 16 + j, at t = T0 + id.
+ * Sample value = id * 16 + j, at t = T0 + id. Every transaction also writes one sample to the
+ * writer's `crash_ooo` series at T0 - id, older than all before it: out of order (the default
+ * window takes it), so it lands in the same commit's ooo samples record.
  */
 import { Labels } from '@edgeprom/shared';
 import { openTsdb } from './tsdb.js';
@@ -23,6 +25,7 @@ export const freshLabels = (id: number) => Labels.from({ __name__: 'fresh', id: 
 export const CRASH_BULK = 2000;
 export const isBulk = (id: number) => id % 50 === 7;
 export const bulkLabels = (w: number, b: number) => Labels.from({ __name__: 'bulk', w: String(w), b: String(b) });
+export const oooLabels = (w: number) => Labels.from({ __name__: 'crash_ooo', w: String(w) });
 
 export type CrashMessage = { committing: number; w: number } | { committed: number; w: number } | { ready: number };
 
@@ -40,12 +43,14 @@ async function main(): Promise<void> {
     Array.from({ length: writers }, async (_, w) => {
       const labels = Array.from({ length: CRASH_SERIES_PER_WRITER }, (_, j) => crashLabels(w, j));
       const bulk = Array.from({ length: CRASH_BULK }, (_, b) => bulkLabels(w, b));
+      const ooo = oooLabels(w);
       for (;;) {
         const id = next++;
         const app = db.appender();
         for (let j = 0; j < labels.length; j++) app.append(labels[j], CRASH_T0 + id, id * 16 + j);
         if (id % 5 === 0) app.append(freshLabels(id), CRASH_T0 + id, id);
         if (isBulk(id)) for (let b = 0; b < bulk.length; b++) app.append(bulk[b], CRASH_T0 + id, id + b);
+        app.append(ooo, CRASH_T0 - id, id);
         if (isRolledBack(id)) {
           app.rollback();
           continue;

@@ -92,7 +92,18 @@ describe('WAL under SIGKILL', () => {
           for (const s of readSeriesSet(q.select([Matcher.equal('__name__', 'bulk')]))) {
             for (const [ts] of s.samples) bulk.set(ts - CRASH_T0, (bulk.get(ts - CRASH_T0) ?? 0) + 1);
           }
+          const ooo = new Set<number>(); // txn ids whose out-of-order sample is present
+          for (const s of readSeriesSet(q.select([Matcher.equal('__name__', 'crash_ooo')]))) {
+            for (const [ts, v] of s.samples) {
+              const id = CRASH_T0 - ts;
+              expect(v, `seed ${seed}: out-of-order value of txn ${id}`).toBe(bits(id));
+              ooo.add(id);
+            }
+          }
           q.close();
+          // The out-of-order record of a commit lives or dies with its in-order records.
+          for (const id of ooo) expect(present.has(id), `seed ${seed}: out-of-order part of a lost txn ${id}`).toBe(true);
+          for (const id of present.keys()) expect(ooo.has(id), `seed ${seed}: out-of-order part of txn ${id} lost`).toBe(true);
           for (const [id, n] of bulk) {
             expect(n, `seed ${seed}: bulk part of txn ${id} is partial`).toBe(CRASH_BULK);
             expect(present.has(id), `seed ${seed}: bulk part of a lost txn ${id}`).toBe(true);

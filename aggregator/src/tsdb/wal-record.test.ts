@@ -8,6 +8,7 @@ import {
   decodeRecord,
   encodeSeries,
   MAX_SAMPLES_PER_RECORD,
+  RecordType,
   SamplesEncoder,
   scanFrames,
   type RecordVisitor,
@@ -18,12 +19,14 @@ const hex = (v: number) => `${float64Hi(v).toString(16)}:${float64Lo(v).toString
 function decodeAll(sink: ByteSink) {
   const series: [number, string][] = [];
   const samples: [number, number, string][] = [];
+  const ooo: [number, number, string][] = [];
   const visit: RecordVisitor = {
     series: (ref, l) => void series.push([ref, l.toString()]),
     sample: (ref, t, v) => void samples.push([ref, t, hex(v)]),
+    oooSample: (ref, t, v) => void ooo.push([ref, t, hex(v)]),
   };
   const r = scanFrames(sink.buf.subarray(0, sink.len), (p) => decodeRecord(p, visit));
-  return { series, samples, ...r };
+  return { series, samples, ooo, ...r };
 }
 
 describe('WAL records', () => {
@@ -92,6 +95,25 @@ describe('WAL records', () => {
     }
     expect(decodeAll(sink).samples).toHaveLength(1000);
     expect(sink.len / 1000).toBeLessThan(10.3);
+  });
+
+  it('keeps out-of-order samples in records of their own type (3), same layout', () => {
+    const sink = new ByteSink(16);
+    const inOrder = new SamplesEncoder();
+    const ooo = new SamplesEncoder();
+    inOrder.begin(sink);
+    inOrder.add(7, 2000, 2);
+    inOrder.end();
+    ooo.begin(sink, RecordType.OooSamples);
+    ooo.add(7, 1000, STALE_NAN);
+    ooo.add(9, 1500, -0);
+    ooo.end();
+    const types: number[] = [];
+    scanFrames(sink.buf.subarray(0, sink.len), (p) => void types.push(p[0]));
+    expect(types).toEqual([2, 3]);
+    const got = decodeAll(sink);
+    expect(got.samples).toEqual([[7, 2000, hex(2)]]);
+    expect(got.ooo).toEqual([[7, 1000, hex(STALE_NAN)], [9, 1500, hex(-0)]]);
   });
 
   it('reports a short last frame as torn and a bad checksum as corrupt', () => {

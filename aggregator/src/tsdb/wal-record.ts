@@ -12,6 +12,8 @@
  *                      sample: ref - previous ref zigzag varint (baseRef for the
  *                      first), t - baseT zigzag varint,
  *                      value float64 LE (8 bytes, bit pattern as is: the stale NaN survives)
+ *   ooo samples (type 3) = the samples layout, for samples the head stored out of order:
+ *                      replay puts them back into its out-of-order store
  *
  * The CRC (CRC-32/ISO-HDLC, zlib's) covers the payload; the length is checked by bounds:
  * a length running past the end of the data is a torn write, not a bad record. Prometheus
@@ -22,7 +24,7 @@ import zlib from 'node:zlib';
 import { Labels } from '@edgeprom/shared';
 
 export const FRAME_HEADER_BYTES = 8;
-export const RecordType = { Series: 1, Samples: 2 } as const;
+export const RecordType = { Series: 1, Samples: 2, OooSamples: 3 } as const;
 export const COMMIT_FLAG = 0x80;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 /** Samples per samples record before the encoder starts another (bounds record size to ~1 MiB). */
@@ -185,18 +187,23 @@ export class SamplesEncoder {
   /** Ref of the previous sample (the record's first ref before any). */
   #baseRef = 0;
   #baseT = 0;
+  #type: RecordType = RecordType.Samples;
 
-  /** Starts writing into sink; nothing is framed until the first sample. */
-  begin(sink: ByteSink): void {
+  /**
+   * Starts writing into sink, records of `type` (Samples or OooSamples); nothing is framed
+   * until the first sample.
+   */
+  begin(sink: ByteSink, type: RecordType = RecordType.Samples): void {
     this.#sink = sink;
     this.#start = -1;
+    this.#type = type;
   }
 
   add(ref: number, t: number, v: number): void {
     const sink = this.#sink!;
     if (this.#start < 0 || this.#count >= MAX_SAMPLES_PER_RECORD || Math.abs(t - this.#baseT) >= MAX_T_DELTA) {
       this.#close();
-      this.#start = sink.beginFrame(RecordType.Samples);
+      this.#start = sink.beginFrame(this.#type);
       // The count is patched in at the end: reserve a fixed 3-byte varint (counts < 2^21).
       sink.ensure(3);
       this.#countAt = sink.len;
@@ -250,6 +257,8 @@ export class SamplesEncoder {
 export interface RecordVisitor {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number): void;
+  /** A sample of an ooo samples record. */
+  oooSample(ref: number, t: number, v: number): void;
 }
 
 /** A payload that passed its CRC but does not parse: written by a bug or another version. */
@@ -315,7 +324,9 @@ export function decodeRecord(payload: Uint8Array, visit: RecordVisitor): void {
       }
       break;
     }
-    case RecordType.Samples: {
+    case RecordType.Samples:
+    case RecordType.OooSamples: {
+      const ooo = (payload[0] & ~COMMIT_FLAG) === RecordType.OooSamples;
       const n = r.uvarint();
       let ref = r.uvarint();
       const baseT = r.varint();
@@ -323,7 +334,8 @@ export function decodeRecord(payload: Uint8Array, visit: RecordVisitor): void {
         ref += r.varint();
         if (ref < 0) throw new RecordDecodeError('negative series ref');
         const t = baseT + r.varint();
-        visit.sample(ref, t, r.f64());
+        if (ooo) visit.oooSample(ref, t, r.f64());
+        else visit.sample(ref, t, r.f64());
       }
       break;
     }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Clock, Labels, TimerHandle } from '@edgeprom/shared';
 import { tsdbClosed, walWriteFailed } from './tsdb-errors.js';
 import { segmentName, syncDir } from './wal-files.js';
-import { ByteSink, encodeSeries, lastFrameStart, markCommit, SamplesEncoder } from './wal-record.js';
+import { ByteSink, encodeSeries, lastFrameStart, markCommit, RecordType, SamplesEncoder } from './wal-record.js';
 
 /** The part of pino's Logger the TSDB uses; pino loggers satisfy it. */
 export interface TsdbLogger {
@@ -63,6 +63,8 @@ export interface WalMetrics {
   records: number;
   seriesRecords: number;
   samplesLogged: number;
+  /** Out-of-order samples logged (in ooo samples records; not in samplesLogged). */
+  oooSamplesLogged: number;
   commits: number;
   segmentsCreated: number;
   /** Torn or corrupt frames found at replay (and cut off). */
@@ -85,6 +87,7 @@ export class WalWriter {
     records: 0,
     seriesRecords: 0,
     samplesLogged: 0,
+    oooSamplesLogged: 0,
     commits: 0,
     segmentsCreated: 0,
     corruptions: 0,
@@ -95,6 +98,9 @@ export class WalWriter {
   // Transaction being encoded (between begin() and end()).
   #txn = new ByteSink(16 * 1024);
   readonly #txnSamples = new SamplesEncoder();
+  // Out-of-order samples of the transaction: their own records, after the in-order ones.
+  #txnOoo = new ByteSink(1024);
+  readonly #txnOooSamples = new SamplesEncoder();
   readonly #txnRefs: number[] = [];
   readonly #txnLabels: Labels[] = [];
   #txnOpen = false;
@@ -156,6 +162,8 @@ export class WalWriter {
     if (this.#failed !== undefined) throw walWriteFailed(this.#failed);
     this.#txn.reset();
     this.#txnSamples.begin(this.#txn);
+    this.#txnOoo.reset();
+    this.#txnOooSamples.begin(this.#txnOoo, RecordType.OooSamples);
     this.#txnRefs.length = 0;
     this.#txnLabels.length = 0;
     this.#txnOpen = true;
@@ -171,13 +179,27 @@ export class WalWriter {
     this.metrics.samplesLogged++;
   }
 
+  oooSample(walRef: number, t: number, v: number): void {
+    this.#txnOooSamples.add(walRef, t, v);
+    this.metrics.oooSamplesLogged++;
+  }
+
   /** Queues the transaction's records; resolves when they are durable per the policy. */
   end(): Promise<void> | undefined {
     if (!this.#txnOpen) throw new Error('WalWriter.end() without begin()');
     this.#txnOpen = false;
     this.#txnSamples.end();
+    this.#txnOooSamples.end();
     this.metrics.commits++;
     const hasSeries = this.#txnRefs.length > 0;
+    if (this.#txnOoo.len > 0) {
+      // In-order records first, then out-of-order ones: replay puts each kind where it was,
+      // so their order across kinds within a commit does not matter.
+      this.#txn.ensure(this.#txnOoo.len);
+      this.#txnOoo.buf.copy(this.#txn.buf, this.#txn.len, 0, this.#txnOoo.len);
+      this.#txn.len += this.#txnOoo.len;
+      if (this.#txnOoo.buf.length > 4 * 2 ** 20) this.#txnOoo = new ByteSink(1024);
+    }
     if (!hasSeries && this.#txn.len === 0) return undefined; // nothing appended, nothing to wait for
     const pending = this.#pending;
     const size = this.#txn.len + (hasSeries ? 64 * this.#txnRefs.length : 0);
