@@ -8,6 +8,7 @@ set -euo pipefail
 # command -> Debian package. Add a line when a test starts needing a peer.
 declare -A peers=(
   [promtool]=prometheus       # PromQL differential test oracle (test/src/promql-differential)
+  [prometheus-pushgateway]=prometheus-pushgateway  # push API differential test (aggregator/src/pushgw)
 )
 
 need=()
