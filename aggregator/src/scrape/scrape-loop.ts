@@ -123,7 +123,9 @@ export class ScrapeLoop {
    * Stops scraping and waits for a scrape in flight ('abort' cancels it). With 'stale', stale markers for the
    * last scrape's series follow as Prometheus writes them: at the time of the next tick,
    * written a little over one more interval later, so a target that comes straight back
-   * (and whose new samples then win) is not cut.
+   * (and whose new samples then win) is not cut. They are appended with discardOutOfOrder:
+   * a series written newer meanwhile (by this target elsewhere) keeps no marker, even in a
+   * store with an out-of-order window.
    */
   async stop(mode: 'stale' | 'quiet' | 'abort'): Promise<void> {
     if (this.#stopped) return;
@@ -271,11 +273,22 @@ export class ScrapeLoop {
       const staleTime = Math.trunc(clock.now());
       const second = clock.setTimeout(() => {
         this.#staleTimers.length = 0;
-        const app = appendable.appender();
-        this.cache.resetCurrent();
-        this.#appendStale(app, staleTime);
-        this.cache.iterDone(false);
-        for (const name of REPORT_NAMES) appendIgnoringOrder(app, this.#reportLabels(name), staleTime, STALE_NAN);
+        // The markers are written late, and the series may have come back meanwhile (the
+        // target moved to another pool or job): with an out-of-order window the store would
+        // wedge the marker in before the newer samples. Discarding out-of-order samples makes
+        // it refuse them instead (Prometheus #11730 / #14710), at append and at commit.
+        const app = appendable.appender({ discardOutOfOrder: true });
+        try {
+          this.cache.resetCurrent();
+          this.#appendStale(app, staleTime);
+          this.cache.iterDone(false);
+          for (const name of REPORT_NAMES) appendIgnoringOrder(app, this.#reportLabels(name), staleTime, STALE_NAN);
+        } catch (e) {
+          // A timer callback must not throw (e.g. ERR_TOO_OLD_SAMPLE after a clock jump).
+          app.rollback();
+          this.#o.onError?.('stale markers failed', e);
+          return;
+        }
         app.commit().catch((e) => this.#o.onError?.('stale commit failed', e));
       }, intervalMs + intervalMs / 10);
       this.#staleTimers.push(second);
@@ -284,7 +297,11 @@ export class ScrapeLoop {
   }
 }
 
-/** Appends, ignoring the out-of-order and duplicate refusals a returning target causes. */
+/**
+ * Appends, ignoring the out-of-order and duplicate refusals a returning target causes (or,
+ * for end-of-run stale markers, with discardOutOfOrder, a series that was written newer by
+ * someone else since).
+ */
 function appendIgnoringOrder(app: Appender, l: Labels, t: number, v: number): void {
   try {
     app.append(l, t, v);

@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, OPENMETRICS_CONTENT_TYPE, SCRAPE_ACCEPT_HEADER } from '@edgeprom/shared';
-import type { Labels } from '@edgeprom/shared';
+import { Labels } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
-import { MemoryStorage } from '../storage/memory.js';
+import { MemoryStorage, type MemoryStorageOptions } from '../storage/memory.js';
 import { ScrapeManager } from './manager.js';
 import { Reports, dump, startServer, type Reply, type TestServer } from './test-util.js';
 import { scrapeJob, type ScrapeJob } from './types.js';
@@ -34,13 +34,18 @@ afterEach(async () => {
   }
 });
 
-async function setup(reply: TestServer['reply'], job: Partial<ScrapeJob> = {}, appended?: Labels[][]): Promise<Ctx> {
+async function setup(
+  reply: TestServer['reply'],
+  job: Partial<ScrapeJob> = {},
+  appended?: Labels[][],
+  storeOpts: MemoryStorageOptions = {},
+): Promise<Ctx> {
   const clock = new ManualClock(T0);
-  const store = new MemoryStorage();
+  const store = new MemoryStorage(storeOpts);
   // Records the Labels objects each transaction receives.
   const recording: Appendable = {
-    appender() {
-      const app = store.appender();
+    appender(opts) {
+      const app = store.appender(opts);
       const seen: Labels[] = [];
       appended?.push(seen);
       return {
@@ -265,6 +270,37 @@ describe('scrape', () => {
     const staleAt = r1.time + INTERVAL;
     expect(s.get(`b{env="test", instance="${inst}", job="node", x="1"}`)).toEqual([[r1.time, 2], [staleAt, 'stale']]);
     expect(s.get(`up{env="test", instance="${inst}", job="node"}`)).toEqual([[r1.time, 1], [staleAt, 'stale']]);
+  });
+
+  it('discards late stale markers of a vanished target when the series was written newer meanwhile (OOO store)', async () => {
+    // Prometheus #11730: the target moved to another pool or job, which keeps writing the
+    // same series. With an out-of-order window the end-of-run marker (written about one
+    // interval after its timestamp) would be stored between the newer samples and cut the series.
+    const c = await setup({ body: BODY }, {}, undefined, { outOfOrder: true });
+    const r1 = await c.first();
+    const inst = c.server.address;
+    await c.manager.updateTargets(new Map([['node', []]]));
+    const staleAt = r1.time + INTERVAL;
+    await c.clock.advance(INTERVAL + 5_000); // past staleAt, before the markers are written
+    const other = c.store.appender();
+    const taken = { __name__: 'b', env: 'test', instance: inst, job: 'node', x: '1' };
+    const upLabels = { __name__: 'up', env: 'test', instance: inst, job: 'node' };
+    other.append(Labels.from(taken), staleAt + 5_000, 7);
+    other.append(Labels.from(upLabels), staleAt + 5_000, 1);
+    await other.commit();
+    await c.clock.advance(3 * INTERVAL);
+    const s = series(c);
+    // Written newer by the other writer: the marker is discarded, no stale NaN in the middle.
+    expect(s.get(`b{env="test", instance="${inst}", job="node", x="1"}`)).toEqual([[r1.time, 2], [staleAt + 5_000, 7]]);
+    expect(s.get(`up{env="test", instance="${inst}", job="node"}`)).toEqual([[r1.time, 1], [staleAt + 5_000, 1]]);
+    // Series nobody took over still end with the marker.
+    expect(s.get(`b{env="test", instance="${inst}", job="node", x="2"}`)).toEqual([[r1.time, 3], [staleAt, 'stale']]);
+    expect(s.get(`scrape_samples_scraped{env="test", instance="${inst}", job="node"}`)?.at(-1)).toEqual([staleAt, 'stale']);
+    // Whereas a default appender on this store would have stored the older marker.
+    const plain = c.store.appender();
+    plain.append(Labels.from(taken), staleAt, 0);
+    await plain.commit();
+    expect(series(c).get(`b{env="test", instance="${inst}", job="node", x="1"}`)).toEqual([[r1.time, 2], [staleAt, 0], [staleAt + 5_000, 7]]);
   });
 
   it('metric_relabel_configs drop and rewrite series; post-relabel counts follow', async () => {

@@ -291,6 +291,59 @@ export function runStorageContract(name: string, factory: StorageFactory, opts: 
     });
 
     if (ooo) {
+      it('with discardOutOfOrder refuses older samples with ERR_OUT_OF_ORDER_SAMPLE and stores none', async () => {
+        const store = await fixture();
+        const app = store.appender({ discardOutOfOrder: true });
+        expectSampleError(() => app.append(a, 1500, STALE_NAN), 'ERR_OUT_OF_ORDER_SAMPLE', a, 1500);
+        // Older than the newest even when another stored sample has the same timestamp.
+        expectSampleError(() => app.append(a, 1000, 1), 'ERR_OUT_OF_ORDER_SAMPLE', a, 1000);
+        app.append(a, 2000, 1); // the newest, same value: still an ignored repeat
+        expectSampleError(() => app.append(a, 2000, 7), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 2000);
+        app.append(a, 3000, STALE_NAN); // newer: in order, taken
+        expectSampleError(() => app.append(a, 2500, 1), 'ERR_OUT_OF_ORDER_SAMPLE', a, 2500); // older than pending
+        const fresh = L({ __name__: 'fresh' });
+        app.append(fresh, 2600, 1); // a new series (within any appendable window)
+        expectSampleError(() => app.append(fresh, 2599, 1), 'ERR_OUT_OF_ORDER_SAMPLE', fresh, 2599);
+        await app.commit();
+        const q = store.querier(-Infinity, Infinity);
+        expect(readSeriesSet(q.select([eq('instance', 'a'), eq('__name__', 'up')]))[0].samples).toEqual([
+          [1000, bits(1)], [2000, bits(1)], [3000, bits(STALE_NAN)],
+        ]);
+        expect(readSeriesSet(q.select([eq('__name__', 'fresh')]))[0].samples).toEqual([[2600, bits(1)]]);
+        q.close();
+        // The option is per transaction: a default appender still stores the older sample.
+        const plain = store.appender();
+        plain.append(a, 1500, STALE_NAN);
+        await plain.commit();
+        const q2 = store.querier(-Infinity, Infinity);
+        expect(readSeriesSet(q2.select([eq('instance', 'a'), eq('__name__', 'up')]))[0].samples.map(([t]) => t)).toEqual([
+          1000, 1500, 2000, 3000,
+        ]);
+        q2.close();
+      });
+
+      it('with discardOutOfOrder drops at commit what another transaction made out of order', async () => {
+        const store = await fixture();
+        const late = store.appender({ discardOutOfOrder: true });
+        const plain = store.appender();
+        const fast = store.appender();
+        late.append(a, 2500, STALE_NAN); // in order when appended
+        late.append(b, 3500, STALE_NAN);
+        plain.append(c, 2500, 25);
+        fast.append(a, 3000, 30);
+        fast.append(c, 3000, 30);
+        await fast.commit();
+        await late.commit();
+        await plain.commit();
+        const q = store.querier(2001, Infinity);
+        expect(readSeriesSet(q.select([]))).toEqual([
+          { labels: c.toString(), samples: [[2500, bits(25)], [3000, bits(30)]] },
+          { labels: a.toString(), samples: [[3000, bits(30)]] },
+          { labels: b.toString(), samples: [[3500, bits(STALE_NAN)]] },
+        ]);
+        q.close();
+      });
+
       it('drops at commit a conflicting older sample that another transaction stored first', async () => {
         const store = await fixture();
         const slow = store.appender();

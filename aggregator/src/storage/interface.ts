@@ -20,14 +20,40 @@
 import type { Labels } from '@edgeprom/shared';
 import type { Matcher } from './matcher.js';
 
+/**
+ * Options of one write transaction (Prometheus's storage.AppendOptions). The default, `{}`,
+ * is what every ordinary writer wants.
+ */
+export interface AppenderOptions {
+  /**
+   * Refuse out-of-order samples even when the store has an out-of-order window, exactly as
+   * a store without the window does: a sample older than its series' newest gets
+   * ERR_OUT_OF_ORDER_SAMPLE at append() (one below the head's appendable window,
+   * ERR_TOO_OLD_SAMPLE), and a sample another transaction made out of order before this
+   * one commits is dropped (and counted) at commit(). Nothing reaches the out-of-order store.
+   *
+   * For writers whose samples only make sense as the NEWEST sample of their series, chiefly
+   * stale markers written late (Prometheus issue #11730, PR #14710):
+   *  - end-of-run staleness of a scrape target that vanished: if the same series came back
+   *    meanwhile (the target moved to another pool or job, a push took over), its newer
+   *    samples are already stored, and the delayed marker must be discarded, not wedged in
+   *    between them where it would cut the series for a query;
+   *  - staleness markers of rules that were removed or changed on reload (same reasoning).
+   * Such writers already treat ERR_OUT_OF_ORDER_SAMPLE as "someone newer owns the series".
+   * Default false: out-of-order samples are stored when the store's window allows.
+   */
+  discardOutOfOrder?: boolean;
+}
+
 /** Something samples can be written to. */
 export interface Appendable {
   /**
    * Starts a write transaction. Take one per scrape, push batch or rule evaluation, append
    * its samples, then call `commit()` or `rollback()` exactly once. Appenders are cheap and
-   * independent; several may be open at once (interleaved async scrapes).
+   * independent; several may be open at once (interleaved async scrapes). `opts` apply to
+   * this transaction only (see AppenderOptions); a wrapper of an Appendable must pass them on.
    */
-  appender(): Appender;
+  appender(opts?: AppenderOptions): Appender;
 }
 
 /**
@@ -36,18 +62,33 @@ export interface Appendable {
  * `append` validates each sample against what is committed and against the samples already
  * appended in this transaction, and throws a SampleError when the store refuses it
  * (`code` says why; `labels` and `t` say which). A refused sample is not buffered; the
- * transaction stays usable, so a scrape can count refusals and carry on:
- *   - ERR_OUT_OF_ORDER_SAMPLE: t is older than the newest sample of the series.
+ * transaction stays usable, so a scrape can count refusals and carry on.
+ *
+ * A sample older than the newest of its series is out of order. What happens to it depends
+ * on the store's out-of-order window (the TSDB head: `outOfOrderTimeWindowMs`, default 7
+ * days, measured back from the head's newest sample of ANY series; see docs/tsdb.md,
+ * "Out-of-order window"), and on AppenderOptions.discardOutOfOrder:
+ *   - window on (and no discardOutOfOrder): stored and merged in time order if it is within
+ *     the window; ERR_TOO_OLD_SAMPLE if older. A timestamp is stored once per series: a
+ *     sample at the t of ANY stored or pending sample (not only the newest) is ignored if
+ *     the value bits are the same, ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP if they differ.
+ *   - window off (outOfOrderTimeWindowMs: 0, MemoryStorage without `outOfOrder`) or
+ *     discardOutOfOrder: ERR_OUT_OF_ORDER_SAMPLE. Duplicates are then checked against the
+ *     newest sample only.
+ * The other refusals:
  *   - ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP: t equals the newest sample's t, the value differs.
  *     (The same t with the same value bits is accepted and ignored: replays are idempotent.)
- *   - ERR_TOO_OLD_SAMPLE / ERR_TOO_FAR_IN_FUTURE: outside the store's time window, if any.
+ *   - ERR_TOO_OLD_SAMPLE / ERR_TOO_FAR_IN_FUTURE: outside the store's time windows, if any
+ *     (the head's appendable window only refuses when no out-of-order window takes the
+ *     sample).
  *   - ERR_INVALID_SAMPLE: empty label set, or t not an integer in the valid range.
  *
  * Because appenders are independent, two open transactions can each append a sample that is
- * in order on its own and conflicts with the other once both commit. Commit applies samples
- * in append order and drops (and counts, in stores that keep metrics) any sample that is
- * out of order or a conflicting duplicate by then, as Prometheus does; it does not throw
- * for those.
+ * in order on its own and out of order or conflicting once the other commits. Commit applies
+ * samples in append order and re-checks each under the same rules: an out-of-order one is
+ * stored if the window (and the options) allow, else dropped; a conflicting duplicate or one
+ * now too old is dropped. Drops are counted in stores that keep metrics, as Prometheus does;
+ * commit does not throw for them.
  */
 export interface Appender {
   /**

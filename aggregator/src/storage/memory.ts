@@ -8,12 +8,14 @@
  * re-checks) but has no time-window policies: any valid timestamp is accepted. With
  * `{ outOfOrder: true }` it behaves like a Head with an unbounded out-of-order window: older
  * samples are inserted in time order, a timestamp is stored once (an exact repeat is a no-op,
- * a different value is refused at append and dropped at commit).
+ * a different value is refused at append and dropped at commit). An appender opened with
+ * `{ discardOutOfOrder: true }` behaves as without `outOfOrder`, at append and at commit.
  */
 import { Labels } from '@edgeprom/shared';
 import type {
   Appendable,
   Appender,
+  AppenderOptions,
   Queryable,
   Querier,
   SampleIterator,
@@ -53,8 +55,8 @@ export class MemoryStorage implements Appendable, Queryable {
     this.#outOfOrder = opts.outOfOrder === true;
   }
 
-  appender(): Appender {
-    return new MemoryAppender(this.#series, this.#outOfOrder);
+  appender(opts?: AppenderOptions): Appender {
+    return new MemoryAppender(this.#series, this.#outOfOrder && opts?.discardOutOfOrder !== true);
   }
 
   querier(mint: number, maxt: number): Querier {
@@ -69,6 +71,7 @@ export class MemoryStorage implements Appendable, Queryable {
 
 class MemoryAppender implements Appender {
   readonly #series: Map<string, MemSeries>;
+  /** Out-of-order samples are stored (the store takes them and the appender does not discard them). */
   readonly #outOfOrder: boolean;
   #pending: Pending[] | undefined = [];
   /** Newest pending sample per series key, for validation within the transaction. */

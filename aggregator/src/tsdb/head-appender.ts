@@ -11,7 +11,9 @@
  *
  * Out-of-order samples (head.ts) are checked against everything stored at their timestamp
  * (HeadLookup) and against every pending sample of the transaction (TxnIndex, built at the
- * first one); they do not move the series' mark, which tracks in-order samples only.
+ * first one); they do not move the series' mark, which tracks in-order samples only. An
+ * appender opened with `{ discardOutOfOrder: true }` gets a window of 0 (Head.appender): it
+ * refuses them as a head without the window does, and passes that window to commitSample.
  *
  * Series that do not exist yet are created only at commit, so a rolled-back transaction
  * leaves no trace in the index. Until then they live in a small per-transaction map and are
@@ -49,6 +51,8 @@ export class HeadAppender implements Appender {
   #n = 0;
   #now: number;
   #sinceNow = 0;
+  /** Out-of-order window of this transaction (ms): the head's, or 0 when discarding. */
+  readonly #window: number;
   /** New series of this transaction: key → index into #newLabels / #newLast. */
   #newByKey: Map<string, number> | undefined;
   readonly #newLabels: Labels[] = [];
@@ -57,10 +61,11 @@ export class HeadAppender implements Appender {
   /** Pending samples by (ref, t), once an out-of-order sample needed it. */
   #index: TxnIndex | undefined;
 
-  constructor(head: Head, id: number, now: number) {
+  constructor(head: Head, id: number, now: number, window: number) {
     this.#head = head;
     this.#id = id;
     this.#now = now;
+    this.#window = window;
     this.#buf = head.takeBuffers();
   }
 
@@ -68,7 +73,7 @@ export class HeadAppender implements Appender {
     const buf = this.#buf;
     if (buf === undefined) throw appenderClosed();
     const head = this.#head;
-    const window = head.outOfOrderTimeWindowMs;
+    const window = this.#window;
     if (!isValidTimestamp(t)) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
     // Below the appendable window: too old, unless the out-of-order window takes it.
     const belowWindow = t < head.minValidTime();
@@ -225,7 +230,7 @@ export class HeadAppender implements Appender {
         }
         ref = created[k];
       }
-      const status = head.commitSample(ref, ts[i], vs[i]);
+      const status = head.commitSample(ref, ts[i], vs[i], this.#window);
       if (log !== undefined) {
         if (status === CommitStatus.Appended) log.sample(ref, ts[i], vs[i]);
         else if (status === CommitStatus.AppendedOutOfOrder) log.oooSample(ref, ts[i], vs[i]);

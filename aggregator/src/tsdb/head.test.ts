@@ -33,6 +33,28 @@ describe('Head', () => {
     expect(head.metrics.rejected).toMatchObject({ tooOld: 1, outOfOrder: 1 });
   });
 
+  it('with discardOutOfOrder refuses and counts out-of-order samples despite the window, at append and commit', async () => {
+    const head = new Head({ clock: new ManualClock() }); // default 7-day out-of-order window
+    const app = head.appender();
+    app.append(up('a'), 10 * HOUR, 1);
+    app.append(up('b'), 10 * HOUR, 1);
+    await app.commit();
+    const late = head.appender({ discardOutOfOrder: true });
+    expect(codeOf(() => late.append(up('a'), 10 * HOUR - 1, 1))).toBe('ERR_OUT_OF_ORDER_SAMPLE');
+    // Below the appendable window (1h): too old, as with the window off.
+    expect(codeOf(() => late.append(up('c'), 9 * HOUR - 1, 1))).toBe('ERR_TOO_OLD_SAMPLE');
+    late.append(up('b'), 10 * HOUR + 5, 1); // in order now; another transaction overtakes it
+    const fast = head.appender();
+    fast.append(up('b'), 10 * HOUR + 10, 2);
+    await fast.commit();
+    await late.commit();
+    expect(head.metrics.rejected).toMatchObject({ outOfOrder: 2, tooOld: 1 });
+    expect(head.metrics.outOfOrder.appended).toBe(0);
+    expect(head.stats().outOfOrder.samples).toBe(0);
+    const [b] = readSeriesSet(head.querier(-Infinity, Infinity).select([Matcher.equal('instance', 'b')]));
+    expect(b.samples.map(([t]) => t)).toEqual([10 * HOUR, 10 * HOUR + 10]);
+  });
+
   it('refuses timestamps beyond the clock plus tolerance as ERR_TOO_FAR_IN_FUTURE', async () => {
     const clock = new ManualClock(1_000_000_000_000);
     const head = new Head({ clock, futureToleranceMs: 60_000 });

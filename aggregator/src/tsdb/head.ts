@@ -7,13 +7,15 @@
  * are taken within `outOfOrderTimeWindowMs` of the head's newest sample, as Prometheus does,
  * and kept apart in an OooStore (ooo-store.ts); queries merge both (head-merge.ts). A
  * timestamp is stored once: an exact repeat is a no-op, a different value is refused. With a
- * window of 0 such samples are refused with ERR_OUT_OF_ORDER_SAMPLE as before.
+ * window of 0 such samples are refused with ERR_OUT_OF_ORDER_SAMPLE as before, and so they are
+ * for an appender opened with `{ discardOutOfOrder: true }` (late stale markers), which runs
+ * with a window of 0 at append and at commit whatever the head's window is.
  * Durability is not the head's business: a store with a WAL (tsdb.ts) sets `log`, and
  * commit() hands it every new series and every applied sample, then waits for it. Without a
  * log, commit() resolves as soon as the samples are applied.
  */
 import { Labels, RealClock, type Clock } from '@edgeprom/shared';
-import type { Appendable, Appender, Queryable, Querier, SampleIterator } from '../storage/interface.js';
+import type { Appendable, Appender, AppenderOptions, Queryable, Querier, SampleIterator } from '../storage/interface.js';
 import { sameBits } from '../storage/value.js';
 import { HeadAppender, type AppendBuffers } from './head-appender.js';
 import { flatten, HeadIndex } from './head-index.js';
@@ -188,13 +190,15 @@ export class Head implements Appendable, Queryable {
     this.lookup = new HeadLookup(this.store, this.ooo);
   }
 
-  appender(): Appender {
+  appender(opts?: AppenderOptions): Appender {
     if (this.#nextTxn > 0xffffffff) {
       // Appender ids are 32-bit in the series records: start over with no stale marks.
       this.#nextTxn = 1;
       this.store.clearTxnMarks();
     }
-    return new HeadAppender(this, this.#nextTxn++, this.clock.now());
+    // discardOutOfOrder: this transaction runs as if the head had no out-of-order window.
+    const window = opts?.discardOutOfOrder === true ? 0 : this.outOfOrderTimeWindowMs;
+    return new HeadAppender(this, this.#nextTxn++, this.clock.now(), window);
   }
 
   querier(mint: number, maxt: number): Querier {
@@ -255,11 +259,12 @@ export class Head implements Appendable, Queryable {
   /**
    * @internal Applies one sample at commit. Appenders validated it when appended, but another
    * transaction may have committed newer samples since, so it is checked again here.
+   * `window` is the appender's out-of-order window: the head's, or 0 for an appender that
+   * discards out-of-order samples.
    */
-  commitSample(ref: number, t: number, v: number): CommitStatus {
+  commitSample(ref: number, t: number, v: number, window: number): CommitStatus {
     const store = this.store;
     const last = store.maxT(ref);
-    const window = this.outOfOrderTimeWindowMs;
     // With a window, an in-order sample must also be inside the appendable window (else it is
     // out of order): every out-of-order sample then stays older than every later in-order one.
     if (t > last && (window === 0 || t >= this.#maxTime - this.appendWindowMs)) {

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RealClock, type Clock, type Labels } from '@edgeprom/shared';
-import type { Appender, Querier, Storage } from '../storage/interface.js';
+import type { Appender, AppenderOptions, Querier, Storage } from '../storage/interface.js';
 import { Head, type HeadLog, type HeadOptions } from './head.js';
 import { acquireDirLock, type DirLock } from './lock-file.js';
 import { tsdbClosed } from './tsdb-errors.js';
@@ -149,9 +149,9 @@ export class Tsdb implements Storage {
     }
   }
 
-  appender(): Appender {
+  appender(opts?: AppenderOptions): Appender {
     if (this.#closed) throw tsdbClosed();
-    return this.head.appender();
+    return this.head.appender(opts);
   }
 
   querier(mint: number, maxt: number): Querier {
