@@ -2,8 +2,12 @@
  * The agent, composed: exporters → collector → sample buffer (LevelDB) and /metrics server,
  * with the settings that the CLI resolved from defaults, the config file and flags.
  * The buffer is a `collector.onCollect` listener, so every sample is recorded before a
- * scrape can see it. Presence and the pusher slot in here later, the pusher reading
- * `buffer.readFrom()` and `scrapeStats.sinceLastScrapeMs()`.
+ * scrape can see it. With an MQTT broker configured: presence (retained, last will) and the
+ * pusher, which reads `buffer.readFrom()` and `scrapeStats` (push/pusher.ts). mDNS
+ * advertisement runs with or without MQTT (loopback only unless configured otherwise).
+ *
+ *   start: buffer → collector → /metrics → boot seq → mDNS, MQTT (presence, pusher)
+ *   stop:  pusher → offline presence → MQTT disconnect → mDNS goodbye → /metrics, collector → buffer
  */
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -18,6 +22,15 @@ import type { Exporter } from './exporter/interface.js';
 import { defaultExporters } from './exporter/defaults.js';
 import type { OsRoots } from './exporter/roots.js';
 import { silentLogger, type Logger } from './logger.js';
+// MQTT (mqtt.js, the CBOR wire format) and mDNS (bonjour-service) are loaded only when
+// configured (see #startPresence): an agent without them does not pay their memory.
+import type { MqttConnection, MqttSettings } from './mqtt/connection.js';
+import { nextBootSeq } from './presence/boot-seq.js';
+import type { MdnsAdvertiser } from './presence/mdns.js';
+import type { Presence } from './presence/presence.js';
+import { pushExporter } from './push/metrics.js';
+import type { Pusher, PushSettings } from './push/pusher.js';
+import { ScrapeWindow } from './push/scrape-window.js';
 import { ScrapeStats } from './web/scrape-stats.js';
 import { WebServer, type BoundAddress } from './web/server.js';
 
@@ -26,8 +39,14 @@ export interface AgentSettings {
   listenAddress: string;
   storagePath: string;
   agentId: string;
-  /** Validated and shown, not used yet (presence and push come later). */
+  /** The MQTT broker for presence and push; unset: pull only, no presence. */
   mqttUrl?: string;
+  /** The rest of the config's `mqtt:` section. */
+  mqtt?: Omit<MqttSettings, 'url' | 'topicPrefix'> & { topicPrefix?: string };
+  /** Config `push:`; default auto mode, push_after 3 collect intervals. */
+  push?: Omit<PushSettings, 'pushAfterMs'> & { pushAfterMs?: number };
+  /** Config `mdns:`; absent: no advertisement (resolveSettings always fills it in). */
+  mdns?: { enabled: boolean; interfaces: string[]; instanceName?: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   collectorIntervalMs: number;
   textfileDirectory?: string;
@@ -49,10 +68,17 @@ export interface AgentOptions {
   buffer?: SampleBuffer;
   /** Where the kernel boot id is read (tests). Default /proc/sys/kernel/random/boot_id. */
   bootIdPath?: string;
+  /** MQTT tuning (tests): ack timeout, reconnect backoff, pusher tick. */
+  mqttTuning?: { ackTimeoutMs?: number; minBackoffMs?: number; maxBackoffMs?: number; tickMs?: number; localTrimIntervalMs?: number };
+  /** Extra multicast-dns socket options (tests: `{port}` to stay off 5353). */
+  mdnsSocket?: Record<string, unknown>;
 }
 
+/** The metrics path presence and mDNS announce. */
+export const METRICS_PATH = '/metrics';
+
 /** Settings that take effect only on restart; a reload that changes them says so. */
-const RESTART_ONLY: (keyof AgentSettings)[] = ['listenAddress', 'storagePath', 'agentId', 'mqttUrl', 'roots', 'buffer'];
+const RESTART_ONLY: (keyof AgentSettings)[] = ['listenAddress', 'storagePath', 'agentId', 'mqttUrl', 'mqtt', 'mdns', 'roots', 'buffer'];
 
 export class Agent {
   readonly #opts: AgentOptions;
@@ -64,6 +90,13 @@ export class Agent {
   readonly server: WebServer;
   #buffer: SampleBuffer;
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeWindow: (() => void) | undefined;
+  #window: ScrapeWindow | undefined;
+  #conn: MqttConnection | undefined;
+  #presence: Presence | undefined;
+  #pusher: Pusher | undefined;
+  #mdns: MdnsAdvertiser | undefined;
+  #bootSeq: number | undefined;
 
   constructor(opts: AgentOptions) {
     this.#opts = opts;
@@ -92,6 +125,37 @@ export class Agent {
     return this.#settings;
   }
 
+  /** The MQTT connection, when a broker is configured and the agent started. */
+  get mqtt(): MqttConnection | undefined {
+    return this.#conn;
+  }
+
+  get presence(): Presence | undefined {
+    return this.#presence;
+  }
+
+  get pusher(): Pusher | undefined {
+    return this.#pusher;
+  }
+
+  get mdns(): MdnsAdvertiser | undefined {
+    return this.#mdns;
+  }
+
+  /** This start's presence boot seq (presence/boot-seq.ts), once started. */
+  get bootSeq(): number | undefined {
+    return this.#bootSeq;
+  }
+
+  #pushSettings(s: AgentSettings): PushSettings {
+    return {
+      mode: s.push?.mode ?? 'auto',
+      pushAfterMs: s.push?.pushAfterMs ?? 3 * s.collectorIntervalMs,
+      maxBatchBytes: s.push?.maxBatchBytes,
+      rateLimitBytesPerSec: s.push?.rateLimitBytesPerSec,
+    };
+  }
+
   /** The sample buffer (the pusher reads it). */
   get buffer(): SampleBuffer {
     return this.#buffer;
@@ -114,14 +178,104 @@ export class Agent {
     await ensureWritableDir(this.#settings.storagePath);
     await this.#openBuffer();
     this.#unsubscribe = this.collector.onCollect((families, timestampMs) => this.#buffer.append(families, timestampMs));
+    // After the buffer's listener, so it sees the seqs the buffer just handed out.
+    const st = this.#buffer.stats();
+    const cur = st.boots.find((b) => b.boot === st.boot);
+    const window = new ScrapeWindow(st.boot, (cur?.lastSeq ?? 0) + st.pendingSamples);
+    this.#window = window;
+    this.#unsubscribeWindow = this.collector.onCollect((families, t) => window.onCycle(families, t));
     this.collector.start();
+    let address: BoundAddress;
     try {
-      return await this.server.start();
+      address = await this.server.start();
     } catch (err) {
       await this.collector.stop();
       await this.#closeBuffer();
       throw err;
     }
+    await this.#startPresence(address);
+    return address;
+  }
+
+  async #startPresence(address: BoundAddress): Promise<void> {
+    const s = this.#settings;
+    if (!s.mqttUrl && !s.mdns?.enabled) return;
+    const st = this.#buffer.stats();
+    const bootSeq = await nextBootSeq(s.storagePath, this.#logger, st.bootOrdinal);
+    this.#bootSeq = bootSeq;
+    if (s.mdns?.enabled) {
+      const { MdnsAdvertiser } = await import('./presence/mdns.js');
+      this.#mdns = new MdnsAdvertiser({
+        info: { name: s.mdns.instanceName ?? s.agentId, agent: s.agentId, version: this.#opts.version, metricsPath: METRICS_PATH, port: address.port, boot: st.boot, bootSeq },
+        interfaces: s.mdns.interfaces,
+        logger: this.#logger,
+        socket: this.#opts.mdnsSocket,
+      });
+      try {
+        this.#mdns.start();
+      } catch (err) {
+        this.#logger.error({ err: (err as Error).message }, 'mdns: cannot advertise');
+      }
+    }
+    if (!s.mqttUrl) return;
+    const [{ topics: wireTopics }, { MqttConnection }, { Presence }, { Pusher }, { scrapeAddresses }] = await Promise.all([
+      import('@edgeprom/shared/wire'),
+      import('./mqtt/connection.js'),
+      import('./presence/presence.js'),
+      import('./push/pusher.js'),
+      import('./presence/addresses.js'),
+    ]);
+    const topics = wireTopics(s.mqtt?.topicPrefix ?? 'edgeprom/');
+    const t = this.#opts.mqttTuning ?? {};
+    this.#presence = new Presence({
+      info: { agent: s.agentId, boot: st.boot, bootSeq, version: this.#opts.version, metricsPath: METRICS_PATH, addresses: scrapeAddresses(address.host), port: address.port },
+      topics,
+      clock: this.#clock,
+      logger: this.#logger,
+    });
+    this.#conn = new MqttConnection({
+      settings: { ...s.mqtt, url: s.mqttUrl, topicPrefix: topics.prefix },
+      agentId: s.agentId,
+      will: this.#presence.will(),
+      clock: this.#clock,
+      logger: this.#logger,
+      minBackoffMs: t.minBackoffMs,
+      maxBackoffMs: t.maxBackoffMs,
+    });
+    this.#presence.attach(this.#conn);
+    this.#pusher = new Pusher({
+      agentId: s.agentId,
+      buffer: this.#buffer,
+      conn: this.#conn,
+      topics,
+      scrapeStats: this.scrapeStats,
+      window: this.#window!,
+      lastCollectionMs: () => this.collector.lastCollectionMs,
+      settings: this.#pushSettings(s),
+      clock: this.#clock,
+      logger: this.#logger,
+      ackTimeoutMs: t.ackTimeoutMs,
+      tickMs: t.tickMs,
+      localTrimIntervalMs: t.localTrimIntervalMs,
+    });
+    this.#pusher.start();
+    try {
+      await this.#conn.start();
+    } catch (err) {
+      // A password file that cannot be read: serve pull only rather than not start.
+      this.#logger.error({ err: (err as Error).message }, 'mqtt: cannot connect; presence and push are off');
+    }
+  }
+
+  async #stopPresence(): Promise<void> {
+    await this.#pusher?.stop();
+    await this.#presence?.goodbye();
+    await this.#conn?.stop();
+    await this.#mdns?.stop();
+    this.#pusher = undefined;
+    this.#presence = undefined;
+    this.#conn = undefined;
+    this.#mdns = undefined;
   }
 
   /**
@@ -143,6 +297,8 @@ export class Agent {
   async #closeBuffer(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unsubscribeWindow?.();
+    this.#unsubscribeWindow = undefined;
     const pending = this.#buffer.stats().pendingSamples;
     try {
       await this.#buffer.close();
@@ -152,8 +308,12 @@ export class Agent {
     }
   }
 
-  /** Stops serving and collecting, then flushes and closes the buffer (SIGTERM). */
+  /**
+   * SIGTERM: stops pushing, publishes offline presence (retained) and disconnects, says
+   * goodbye on mDNS, stops serving and collecting, then flushes and closes the buffer.
+   */
   async stop(): Promise<void> {
+    await this.#stopPresence().catch((err: unknown) => this.#logger.error({ err: (err as Error).message }, 'error while leaving MQTT/mDNS'));
     await Promise.all([this.server.stop(), this.collector.stop()]);
     await this.#closeBuffer();
   }
@@ -168,6 +328,7 @@ export class Agent {
     const applied: AgentSettings = { ...next };
     for (const key of RESTART_ONLY) (applied as unknown as Record<string, unknown>)[key] = this.#settings[key];
     this.collector.applyConfig({ intervalMs: applied.collectorIntervalMs, exporters: this.#exportersFor(applied) });
+    this.#pusher?.applySettings(this.#pushSettings(applied));
     this.#logger.level = applied.logLevel;
     this.#settings = applied;
   }
@@ -185,6 +346,7 @@ export class Agent {
         });
     all.push(this.scrapeStats.exporter());
     all.push(bufferExporter({ metrics: () => this.#buffer.metrics() }));
+    if (s.mqttUrl) all.push(pushExporter(() => this.#pusher, () => this.#conn));
     const known = new Set(all.map((e) => e.name));
     for (const name of Object.keys(s.exporters)) {
       if (!known.has(name)) this.#logger.warn({ exporter: name }, `exporters: no exporter named "${name}" (known: ${[...known].join(', ')})`);

@@ -7,7 +7,10 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, parseExposition } from '@edgeprom/shared';
+import mqtt from 'mqtt';
+import { decodeMessage } from '@edgeprom/shared/wire';
 import { LevelSampleBuffer } from './buffer/level-buffer.js';
+import { startBroker, until } from './mqtt/testing.js';
 import { fakeTree, samples, value, type FakeTree } from './testing/fake-tree.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -94,7 +97,7 @@ describe('edgeprom-agent CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('usage: edgeprom-agent [flags]');
     expect(r.stdout).toContain('--web.listen-address');
-    expect(r.stdout).toMatch(/--mqtt\.url[\s\S]*NOT USED YET/);
+    expect(r.stdout).toMatch(/--mqtt\.url[\s\S]*--push\.mode[\s\S]*--mdns\.interface/);
   });
 
   it('--version prints the version and exits 0', async () => {
@@ -191,6 +194,36 @@ describe('edgeprom-agent CLI', () => {
     await b.close();
     expect(runs.reduce((n, r) => n + r.seqs.length, 0)).toBeGreaterThanOrEqual(appended);
     expect(runs.some((r) => r.labels.some((l) => l.name === 'node_load1'))).toBe(true);
+  });
+
+  it('with --mqtt.url: online presence while running, retained offline presence on SIGTERM', async () => {
+    tree = await fakeTree({});
+    const broker = await startBroker();
+    try {
+      running = start(['--web.listen-address=127.0.0.1:0', `--storage.path=${tree.path('data')}`, '--agent.id=mqtt-cli', `--mqtt.url=${broker.url}`]);
+      await running.waitForLog((l) => l.msg === 'mqtt: connected');
+      const watcher = await mqtt.connectAsync(broker.url, { clientId: 'cli-watch', clean: true });
+      const seen: { state: string; bootSeq: number; retain: boolean }[] = [];
+      watcher.on('message', (_t, payload, packet) => {
+        const m = decodeMessage(payload);
+        if (m.type === 'presence') seen.push({ state: m.state, bootSeq: m.bootSeq, retain: packet.retain });
+      });
+      await watcher.subscribeAsync('edgeprom/presence/mqtt-cli', { qos: 1 });
+      await until(() => seen.length > 0, 'retained online');
+      expect(seen[0]).toMatchObject({ state: 'online', bootSeq: 1, retain: true });
+      running.child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
+      await until(() => seen.some((m) => m.state === 'offline'), 'offline presence');
+      expect(seen.filter((m) => m.state === 'offline')).toEqual([{ state: 'offline', bootSeq: 1, retain: false }]); // live delivery of the goodbye
+      await watcher.endAsync();
+      const late = await mqtt.connectAsync(broker.url, { clientId: 'cli-late', clean: true });
+      const retained = new Promise<string>((resolve) => late.on('message', (_t, p) => resolve((decodeMessage(p) as { state: string }).state)));
+      await late.subscribeAsync('edgeprom/presence/mqtt-cli', { qos: 1 });
+      expect(await retained).toBe('offline');
+      await late.endAsync();
+    } finally {
+      await broker.close();
+    }
   });
 
   it('exits 1 when the port is taken', async () => {

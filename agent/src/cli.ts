@@ -75,7 +75,6 @@ export async function run(argv: readonly string[], io: CliIo = process): Promise
     },
     `listening on ${url}`,
   );
-  if (settings.mqttUrl) logger.warn({ mqtt: settings.mqttUrl }, 'mqtt.url is set, but MQTT presence and push are not built yet: serving pull only');
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

@@ -13,6 +13,8 @@ describe('parseFlags', () => {
       '--collector.interval=30s',
       '--collector.textfile.directory=/var/lib/tf',
       '--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host',
+      '--push.mode=push', '--push.after=2m',
+      '--mdns.interface=192.168.1.5', '--mdns.interface', '10.0.0.2', '--no-mdns',
     ]);
     expect(f).toEqual({
       help: false,
@@ -28,6 +30,10 @@ describe('parseFlags', () => {
       procfs: '/host/proc',
       sysfs: '/host/sys',
       rootfs: '/host',
+      pushMode: 'push',
+      pushAfterMs: 120_000,
+      mdnsInterfaces: ['192.168.1.5', '10.0.0.2'],
+      noMdns: true,
     });
   });
 
@@ -56,11 +62,17 @@ describe('parseFlags', () => {
     }
   });
 
-  it('documents every flag and says plainly what is not built yet', () => {
-    for (const flag of ['--config.file', '--web.listen-address', '--storage.path', '--agent.id', '--mqtt.url', '--log.level', '--collector.interval', '--collector.textfile.directory']) {
+  it('refuses bad push and mdns flag values', () => {
+    expect(() => parseFlags(['--push.mode=sometimes'])).toThrow(/--push.mode: "sometimes" is not one of auto, pull, push/);
+    expect(() => parseFlags(['--push.after=0s'])).toThrow(/--push.after: must be greater than 0/);
+    expect(() => parseFlags(['--mdns.interface=eth0'])).toThrow(/--mdns.interface: "eth0" is not an IPv4 interface address/);
+  });
+
+  it('documents every flag', () => {
+    for (const flag of ['--config.file', '--web.listen-address', '--storage.path', '--agent.id', '--mqtt.url', '--log.level', '--collector.interval', '--collector.textfile.directory', '--push.mode', '--push.after', '--mdns.interface', '--no-mdns']) {
       expect(HELP).toContain(flag);
     }
-    expect(HELP).toMatch(/NOT USED YET/);
+    expect(HELP).toContain('127.0.0.1, this machine only');
     expect(HELP).toContain('DIR/buffer');
   });
 });

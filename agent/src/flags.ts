@@ -31,6 +31,12 @@ export interface Flags {
   procfs?: string;
   sysfs?: string;
   rootfs?: string;
+  pushMode?: 'auto' | 'pull' | 'push';
+  pushAfterMs?: number;
+  /** --mdns.interface, repeatable: replaces mdns.advertise_interfaces. */
+  mdnsInterfaces?: string[];
+  /** --no-mdns */
+  noMdns?: boolean;
 }
 
 const OPTIONS = {
@@ -47,6 +53,10 @@ const OPTIONS = {
   'path.procfs': { type: 'string' },
   'path.sysfs': { type: 'string' },
   'path.rootfs': { type: 'string' },
+  'push.mode': { type: 'string' },
+  'push.after': { type: 'string' },
+  'mdns.interface': { type: 'string', multiple: true },
+  'no-mdns': { type: 'boolean' },
 } as const;
 
 export const HELP = `usage: edgeprom-agent [flags]
@@ -67,8 +77,17 @@ Flags:
       --agent.id=ID               Names this device in MQTT topics and labels.
                                   [default: /etc/machine-id, else the host name]
       --mqtt.url=URL              MQTT broker (mqtt://, mqtts://, ws://, wss://) for presence
-                                  and push. Accepted and validated, but NOT USED YET: this
-                                  version only serves /metrics for pull.
+                                  and push. [default: none: pull only] Credentials, client
+                                  id and topic prefix: the config's mqtt: section.
+      --push.mode=MODE            auto: push buffered samples when not scraped for
+                                  --push.after, and backfill the gap after scrapes resume;
+                                  pull: never push; push: always push. [default: auto]
+      --push.after=DUR            Not scraped for this long: start pushing.
+                                  [default: 3 x --collector.interval]
+      --mdns.interface=ADDR       Advertise _edgeprom._tcp and _prometheus-http._tcp on the
+                                  interface with this IPv4 address; repeatable; 0.0.0.0 for
+                                  every interface. [default: 127.0.0.1, this machine only]
+      --no-mdns                   Do not advertise over mDNS.
       --log.level=LEVEL           debug, info, warn or error. [default: info]
       --collector.interval=DUR    How often exporters run, e.g. 15s, 1m. [default: 15s]
                                   Scrapes serve the latest collection; they never wait for one.
@@ -89,7 +108,7 @@ function nonEmpty(flag: string, v: string): string {
 }
 
 export function parseFlags(argv: readonly string[]): Flags {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (err) {
@@ -128,6 +147,35 @@ export function parseFlags(argv: readonly string[]): Flags {
     if (why) throw new UsageError(`--mqtt.url: ${why}`);
     flags.mqttUrl = mqtt;
   }
+
+  const mode = s('push.mode');
+  if (mode !== undefined) {
+    if (!['auto', 'pull', 'push'].includes(mode)) throw new UsageError(`--push.mode: ${JSON.stringify(mode)} is not one of auto, pull, push`);
+    flags.pushMode = mode as Flags['pushMode'];
+  }
+
+  const after = s('push.after');
+  if (after !== undefined) {
+    let ms: number;
+    try {
+      ms = parseDuration(after);
+    } catch (err) {
+      throw new UsageError(`--push.after: ${(err as Error).message}`);
+    }
+    if (ms <= 0) throw new UsageError('--push.after: must be greater than 0');
+    flags.pushAfterMs = ms;
+  }
+
+  const ifaces = values['mdns.interface'] as unknown as string[] | undefined;
+  if (ifaces !== undefined) {
+    for (const a of ifaces) {
+      if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(a) || a.split('.').some((o) => Number(o) > 255)) {
+        throw new UsageError(`--mdns.interface: ${JSON.stringify(a)} is not an IPv4 interface address`);
+      }
+    }
+    flags.mdnsInterfaces = ifaces;
+  }
+  if (values['no-mdns'] === true) flags.noMdns = true;
 
   const level = s('log.level');
   if (level !== undefined) {

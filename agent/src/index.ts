@@ -29,3 +29,9 @@ export { Agent } from './agent.js';
 export type { AgentOptions, AgentSettings } from './agent.js';
 export { LevelSampleBuffer, MemorySampleBuffer, StoredSampleBuffer, LevelStore, MemoryStore, BufferError, bufferExporter, DROP_REASONS } from './buffer/index.js';
 export type { SampleBuffer, BufferPosition, BufferedRun, BufferStats, BootStats, DropReason, SampleBufferOptions, LevelSampleBufferOptions, MemorySampleBufferOptions, BufferStore, StoreOp } from './buffer/index.js';
+// Presence and push: types only here, so importing the package does not load mqtt.js,
+// bonjour-service or the CBOR wire format (the Agent loads them when configured).
+export type { MqttConnection, MqttSettings } from './mqtt/connection.js';
+export type { Presence, PresenceInfo } from './presence/presence.js';
+export type { MdnsAdvertiser, MdnsInfo } from './presence/mdns.js';
+export type { Pusher, PushMode, PushSettings, PushStats, BatchResult } from './push/pusher.js';

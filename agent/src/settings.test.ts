@@ -53,4 +53,23 @@ describe('settings', () => {
       roots: { rootfs: tree.path('empty'), procfs: '/proc', sysfs: '/sys' },
     });
   });
+
+  it('resolves the mqtt, push and mdns sections; flags override them', async () => {
+    tree = await fakeTree({
+      'agent.yml': 'agent_id: pi-1\ncollect_interval: 10s\nmqtt:\n  url: mqtt://gw:1883\n  username: pi-1\n  password_file: /etc/pass\n  topic_prefix: site/\npush:\n  rate_limit: 10KiB\nmdns:\n  advertise_interfaces: [192.168.1.5]\n',
+    });
+    const config = await loadAgentConfig(tree.path('agent.yml'));
+    const s = await resolveSettings(parseFlags([]), config);
+    expect(s.mqtt).toEqual({ username: 'pi-1', password: undefined, passwordFile: '/etc/pass', clientId: undefined, topicPrefix: 'site/' });
+    expect(s.push).toEqual({ mode: 'auto', pushAfterMs: 30_000, maxBatchBytes: 256 * 1024, rateLimitBytesPerSec: 10 * 1024 });
+    expect(s.mdns).toEqual({ enabled: true, interfaces: ['192.168.1.5'], instanceName: undefined });
+    const f = await resolveSettings(parseFlags(['--push.mode=push', '--collector.interval=1m', '--mdns.interface=127.0.0.1', '--no-mdns']), config);
+    expect(f.push).toMatchObject({ mode: 'push', pushAfterMs: 180_000 });
+    expect(f.mdns).toMatchObject({ enabled: false, interfaces: ['127.0.0.1'] });
+    // Without a config file: loopback-only mDNS, auto push after 3 intervals.
+    const d = await resolveSettings(parseFlags(['--collector.interval=5s']), FILE_DEFAULTS);
+    expect(d.push).toMatchObject({ mode: 'auto', pushAfterMs: 15_000 });
+    expect(d.mdns).toEqual({ enabled: true, interfaces: ['127.0.0.1'], instanceName: undefined });
+    await expect(resolveSettings(parseFlags(['--push.mode=push']), FILE_DEFAULTS)).rejects.toThrow(/needs an MQTT broker/);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * "When was I last scraped?" The /metrics handler records every scrape here; the pusher (a
- * later slice) reads it to decide when nobody is pulling and it should push instead, using
- * monotonic time so a wall-clock jump on an RTC-less board cannot trigger or suppress a push.
+ * "When was I last scraped?" The /metrics handler records every scrape here; the pusher
+ * reads it to decide when nobody is pulling and it should push instead, using monotonic
+ * time so a wall-clock jump on an RTC-less board cannot trigger or suppress a push, and
+ * listens (`onScrape`) to learn which collection each scrape delivered.
  */
 import type { Clock } from '@edgeprom/shared';
 import type { Exporter } from '../exporter/interface.js';
@@ -12,6 +13,7 @@ export class ScrapeStats {
   #scrapes = 0;
   #lastWallMs: number | undefined;
   #lastMonotonicMs: number | undefined;
+  readonly #listeners = new Set<(previousSinceMs: number | undefined) => void>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -19,9 +21,20 @@ export class ScrapeStats {
 
   /** Called by the /metrics handler for each scrape it serves. */
   record(): void {
+    const previous = this.sinceLastScrapeMs();
     this.#scrapes++;
     this.#lastWallMs = this.#clock.now();
     this.#lastMonotonicMs = this.#clock.monotonic();
+    for (const l of this.#listeners) l(previous);
+  }
+
+  /**
+   * Calls `listener` on every scrape, with the monotonic ms since the scrape before it
+   * (undefined for the first). Returns the unsubscribe function.
+   */
+  onScrape(listener: (previousSinceMs: number | undefined) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get scrapes(): number {
