@@ -7,6 +7,7 @@
  * Values are produced into Float64Arrays, never number[] (see storage/value.ts on NaNs).
  */
 import { Labels } from '@edgeprom/shared';
+import { prng } from '@edgeprom/shared/testing';
 
 export type SeriesKind = 'counter' | 'gauge' | 'constant';
 
@@ -14,18 +15,6 @@ export interface SeriesSpec {
   labels: Labels;
   kind: SeriesKind;
   target: number;
-}
-
-/** A small, fast, seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CPU_MODES = ['idle', 'iowait', 'irq', 'softirq', 'system', 'user'];

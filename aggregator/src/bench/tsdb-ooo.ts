@@ -17,10 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManualClock, type Labels } from '@edgeprom/shared';
+import { prng } from '@edgeprom/shared/testing';
 import { ValueType, type SampleIterator, type Storage } from '../storage/interface.js';
 import { Head } from '../tsdb/head.js';
 import { openTsdb } from '../tsdb/tsdb.js';
-import { nodeLikeSeries, prng, seriesValues } from './node-like-data.js';
+import { nodeLikeSeries, seriesValues } from './node-like-data.js';
 
 const args = process.argv.slice(2);
 const [nSeries = 1000, hours = 24, batchMinutes = 10] = args.slice(0, 3).map(Number);

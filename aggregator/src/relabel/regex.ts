@@ -3,11 +3,13 @@
  * (`^(?s:<re>)$`, RE2 semantics via re2js, linear time), plus Go's `Regexp.Expand` for
  * `$1`, `${1}`, `$name` and `${name}` in replacements and target labels.
  *
- * Matching-only uses (keep, drop, labeldrop, labelkeep, the labelmap test) skip the regex
- * engine for the shapes configs mostly use: literals, alternations of literals and `.*`.
+ * The shapes configs mostly use (literals, alternations of literals, `.*`, `foo.*`) skip the
+ * regex engine entirely; see regex/anchored-regex.ts. They have no groups, so for them a
+ * match's only group is the whole value.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { EdgepromError } from '@edgeprom/shared';
+import { compileAnchored, type AnchoredRegex } from '../regex/anchored-regex.js';
 
 /** The default regex: `(.*)` captures the whole value, so no engine is needed for it. */
 export const DEFAULT_REGEX = '(.*)';
@@ -30,20 +32,26 @@ export class RelabelRegex {
       this.#test = () => true;
       return;
     }
-    let re: RE2JS;
+    let compiled: AnchoredRegex;
     try {
-      re = RE2JS.compile(`^(?s:${source})$`);
+      compiled = compileAnchored(source);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       throw new EdgepromError('ERR_INVALID_REGEX', `invalid regular expression ${JSON.stringify(source)}: ${msg}`, { cause: e });
     }
+    const re = compiled.re2;
     this.#re = re;
-    this.groupCount = re.groupCount();
+    this.#test = compiled.test;
     const names = new Map<string, number>();
-    const ng = re.namedGroups() as Record<string, number>;
-    for (const k of Object.keys(ng)) names.set(k, ng[k]);
+    if (re === undefined) {
+      // A fast-path shape (literals, `.*`, `foo.*`, ...): no groups, the match is s itself.
+      this.groupCount = 0;
+    } else {
+      this.groupCount = re.groupCount();
+      const ng = re.namedGroups() as Record<string, number>;
+      for (const k of Object.keys(ng)) names.set(k, ng[k]);
+    }
     this.names = names;
-    this.#test = literalTest(source) ?? ((s) => re.test(s));
   }
 
   matches(s: string): boolean {
@@ -56,7 +64,10 @@ export class RelabelRegex {
    */
   exec(s: string): (string | undefined)[] | undefined {
     const re = this.#re;
-    if (re === undefined) return [s, s];
+    if (re === undefined) {
+      if (this.source === DEFAULT_REGEX) return [s, s];
+      return this.#test(s) ? [s] : undefined;
+    }
     const m = re.matcher(s);
     if (!m.matches()) return undefined;
     const out: (string | undefined)[] = new Array(this.groupCount + 1);
@@ -66,41 +77,6 @@ export class RelabelRegex {
     }
     return out;
   }
-}
-
-/** RE2 metacharacters outside a character class. */
-const META = new Set(['\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$']);
-
-/** A test without the regex engine for literals, literal alternations and `.*`/`.+`. */
-function literalTest(re: string): ((s: string) => boolean) | undefined {
-  if (re === '.*') return () => true;
-  if (re === '.+') return (s) => s !== '';
-  const alts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < re.length; i++) {
-    const c = re[i];
-    if (c === '|') {
-      alts.push(cur);
-      cur = '';
-    } else if (c === '\\') {
-      const n = re[i + 1];
-      // Escaped letters and digits are classes or operators in RE2 (\d, \pL, \Q).
-      if (n === undefined || /[0-9A-Za-z]/.test(n) || n.charCodeAt(0) > 0x7f) return undefined;
-      cur += n;
-      i++;
-    } else if (META.has(c)) {
-      return undefined;
-    } else {
-      cur += c;
-    }
-  }
-  alts.push(cur);
-  if (alts.length === 1) {
-    const only = alts[0];
-    return (s) => s === only;
-  }
-  const set = new Set(alts);
-  return (s) => set.has(s);
 }
 
 /** A template split into literal text and group references, resolved once. */

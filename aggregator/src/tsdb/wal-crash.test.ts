@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '@edgeprom/shared';
+import { prng } from '@edgeprom/shared/testing';
 import { readSeriesSet } from '../storage/contract.js';
 import { Matcher } from '../storage/matcher.js';
 import { float64Hi, float64Lo } from '../storage/value.js';
@@ -21,18 +22,6 @@ const CHILD = fileURLToPath(new URL('./wal-crash-child.ts', import.meta.url));
 const ITERATIONS = 5;
 const WRITERS = 8;
 const bits = (v: number) => `${float64Hi(v).toString(16).padStart(8, '0')}${float64Lo(v).toString(16).padStart(8, '0')}`;
-
-/** A simple seeded PRNG, so a failure can be replayed from the printed seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it has reported `commits` resolved commits, plus a random delay, then SIGKILLs it. */
 function runAndKill(dir: string, commits: number, delayMs: number, seen: { committing: Set<number>; committed: Set<number> }) {
@@ -69,7 +58,7 @@ describe('WAL under SIGKILL', () => {
     'keeps every commit that resolved and nothing that was never committed, over repeated kills',
     async () => {
       const seed = Date.now() % 100_000;
-      const random = rng(seed);
+      const random = prng(seed); // seeded, so a failure can be replayed from the printed seed
       const t = tempDir('wal-crash');
       const seen = { committing: new Set<number>(), committed: new Set<number>() };
       try {

@@ -3,18 +3,7 @@
  * real ones. `nodeExporterBody()` resembles node_exporter on a small ARM board (~1,000
  * series); `largeBody(n)` is an application with n series spread over many families.
  */
-
-/** A small deterministic PRNG (mulberry32), so that every run parses the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../testing/prng.js';
 
 /**
  * Formats like Go's strconv.FormatFloat(v, 'g', -1, 64), which client_golang uses: the
@@ -34,7 +23,7 @@ class Body {
   series = 0;
   readonly rand: () => number;
   constructor(seed: number) {
-    this.rand = rng(seed);
+    this.rand = prng(seed); // seeded, so that every run parses the same bytes
   }
   meta(name: string, type: string, help: string): void {
     this.parts.push(`# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`);

@@ -8,23 +8,12 @@
  * [t-r, t] and 3.x's left-open (t-r, t] then select the same samples. Values come from a
  * seeded PRNG, so runs are reproducible.
  */
+import { prng } from '@edgeprom/shared/testing';
 
 export const T0_MS = 1_700_000_000_000; // 2023-11-14T22:13:20Z
 export const STEP_MS = 15_000;
 export const HOURS = 3;
 export const END_MS = T0_MS + HOURS * 3_600_000;
-
-/** mulberry32: small, seeded, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Timestamp text in seconds whose `float64(text) * 1000` is exactly `ms`, so that

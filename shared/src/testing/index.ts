@@ -1,0 +1,2 @@
+/** Helpers for tests and benchmarks: `@edgeprom/shared/testing`. */
+export { prng } from './prng.js';
