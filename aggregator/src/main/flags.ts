@@ -19,6 +19,8 @@ export interface ServeFlags {
   tsdbPath: string;
   listen: { host: string | undefined; port: number };
   listenAddress: string;
+  /** `--mqtt.listen-address`: overrides `mqtt.embedded.listen` (default :1883). */
+  mqttListen: string | undefined;
   retentionMs: number | undefined;
   queryTimeoutMs: number;
   maxConcurrency: number;
@@ -38,6 +40,7 @@ export const SERVE_OPTIONS = {
   'storage.tsdb.retention.time': { type: 'string' },
   'web.listen-address': { type: 'string', default: ':9090' },
   'web.enable-admin-api': { type: 'boolean', default: false },
+  'mqtt.listen-address': { type: 'string' },
   'query.timeout': { type: 'string', default: '2m' },
   'query.max-concurrency': { type: 'string', default: '20' },
   'query.max-samples': { type: 'string', default: '50000000' },
@@ -61,6 +64,10 @@ Flags:
                                      everything until blocks and retention land.
   --web.listen-address=ADDR          host:port to listen on (default :9090).
   --web.enable-admin-api             Enable admin endpoints (default off).
+  --mqtt.listen-address=ADDR         host:port of the embedded MQTT broker (default: the
+                                     config's mqtt.embedded.listen, :1883). Given, a failure
+                                     to listen is fatal; the default address taken only
+                                     disables MQTT (logged).
   --query.timeout=DUR                Maximum time a query may take (default 2m).
   --query.max-concurrency=N          Queries evaluated at once (default 20).
   --query.max-samples=N              Samples one query may hold in memory (default 50000000).
@@ -68,9 +75,15 @@ Flags:
   --log.level=LEVEL                  debug, info, warn or error (default info). JSON on stderr.
   -h, --help                         Show this help.
 
-Signals: SIGTERM/SIGINT stop the HTTP server, close the TSDB (flushing the WAL) and exit 0.
-SIGHUP re-reads and validates --config.file; a bad file keeps the old one and logs the error.
-Not built yet: POST /-/reload, scraping, discovery, MQTT ingest, rules (see docs/aggregator.md).
+Without --config.file it runs the embedded MQTT broker (anonymous clients from loopback
+only), takes agents' pushes, and discovers agents by MQTT presence and mDNS (loopback) in
+job "edgeprom", scraping each every 15s with instance = the agent id.
+
+Signals: SIGTERM/SIGINT stop discovery, scraping, MQTT ingest (in-flight batches are
+committed and acked), the broker, the HTTP server, then close the TSDB (flushing the WAL)
+and exit 0. SIGHUP re-reads and validates --config.file and applies it to discovery and
+scraping; a bad file keeps the old one and logs the error.
+Not built yet: POST /-/reload, the push API, the fleet view, rules (see docs/aggregator.md).
 `;
 
 function duration(flag: string, value: string): number {
@@ -96,6 +109,16 @@ export function parseListenAddress(addr: string): { host: string | undefined; po
   if (!m || port > 65535) throw new UsageError(`--web.listen-address: expected host:port, got ${JSON.stringify(addr)}`);
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
+}
+
+function mqttListen(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    parseListenAddress(v);
+  } catch {
+    throw new UsageError(`--mqtt.listen-address: expected host:port, got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 /** Turns `--name value` as well as `--name=value`; parseArgs handles both. */
@@ -124,6 +147,7 @@ export function parseServeFlags(argv: readonly string[]): ServeFlags & { help: b
     tsdbPath: s('storage.tsdb.path'),
     listenAddress: s('web.listen-address'),
     listen: parseListenAddress(s('web.listen-address')),
+    mqttListen: mqttListen(values['mqtt.listen-address'] as string | undefined),
     retentionMs: retention === undefined ? undefined : duration('storage.tsdb.retention.time', retention),
     queryTimeoutMs: duration('query.timeout', s('query.timeout')),
     maxConcurrency: positiveInt('query.max-concurrency', s('query.max-concurrency')),

@@ -45,6 +45,9 @@ describe('AccessPolicy', () => {
     expect(p.canPublish(d, 'site/a/temp')).toBe(true);
     expect(p.canSubscribe(d, 'edgeprom/ack/a')).toBe(true);
     expect(p.canSubscribe(d, 'edgeprom/ack/+')).toBe(false);
+    expect(p.canSubscribe(d, 'edgeprom/presence/a')).toBe(true);
+    expect(p.canSubscribe(d, 'edgeprom/presence/b')).toBe(false);
+    expect(p.canSubscribe(d, 'edgeprom/presence/+')).toBe(false);
     expect(p.canSubscribe(d, 'edgeprom/#')).toBe(false);
     expect(p.canSubscribe(d, 'edgeprom/alerts/x')).toBe(true);
     expect(p.canSubscribe(d, 'edgeprom/alerts/+')).toBe(true);

@@ -7,7 +7,8 @@
  *  - internal: the aggregator's own client (ingest, discovery, notifier). Its credentials
  *    are random per start and never leave the process. It may use every topic.
  *  - device: a configured username/password. It may publish `<prefix>presence/<agent>` and
- *    `<prefix>push/<agent>` and subscribe to `<prefix>ack/<agent>` for its own agent id,
+ *    `<prefix>push/<agent>` and subscribe to `<prefix>ack/<agent>` and `<prefix>presence/<agent>`
+ *    for its own agent id,
  *    plus the extra filters of its `acl`.
  *  - anonymous (only when allowed): treated as a device whose agent id is its MQTT client
  *    id, or that id without the `edgeprom-` prefix the agent puts in front of its agent id
@@ -105,7 +106,9 @@ export class AccessPolicy {
   canSubscribe(p: Principal, filter: string): boolean {
     if (p.kind === 'internal') return true;
     const own = this.#topics.parse(filter);
-    if (own !== undefined && own.kind === 'ack' && ownedBy(p, own.id)) return true;
+    // Its own presence too: the agent watches it to re-publish "online" over a late last
+    // will from its previous connection (agent/src/presence).
+    if (own !== undefined && (own.kind === 'ack' || own.kind === 'presence') && ownedBy(p, own.id)) return true;
     return p.kind === 'device' && p.subscribe.some((f) => filterCovers(f, filter));
   }
 }
