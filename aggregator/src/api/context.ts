@@ -8,7 +8,7 @@ import type { Queryable } from '../storage/interface.js';
 import type { QueryEngine } from './engine.js';
 import type { Form } from './form.js';
 import type { QueryGate } from './query-gate.js';
-import type { BuildInfo, MetadataSource, RuntimeInfo, TsdbStatsSource } from './sources.js';
+import type { BuildInfo, MetadataSource, RuntimeInfo, TargetsSource, TsdbStatsSource } from './sources.js';
 
 /** The subset of a pino logger the API uses. */
 export interface ApiLogger {
@@ -47,6 +47,8 @@ export interface ApiDeps {
   runtimeInfo: () => Partial<RuntimeInfo>;
   tsdbStats: TsdbStatsSource;
   metadata: MetadataSource;
+  /** undefined: no /api/v1/targets route (404). */
+  targets: TargetsSource | undefined;
   enableAdminApi: boolean;
   /** Upper bound of every query's timeout (Prometheus's --query.timeout), ms. */
   queryTimeoutMs: number;

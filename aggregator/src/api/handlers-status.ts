@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import type { ApiDeps, ApiRequest, ApiResult } from './context.js';
 import { ApiError, badData } from './errors.js';
 import { parseGoInt } from './go-strconv.js';
-import type { MetricMetadata, RuntimeInfo } from './sources.js';
+import type { MetricMetadata, RuntimeInfo, TargetsParams } from './sources.js';
 
 /** Config fields the loader turns into ms or bytes; shown again as `15s`, `64MiB`. */
 const DURATION_FIELDS: ReadonlySet<string> = new Set([
@@ -143,6 +143,26 @@ export function metadata(req: ApiRequest, deps: ApiDeps): ApiResult {
     Object.defineProperty(out, name, { value: list, enumerable: true, writable: true, configurable: true });
   }
   return { data: out };
+}
+
+/**
+ * Prometheus's targets: `state` lower-cased (`active`, `dropped`, `any`; empty is any, and
+ * anything else lists neither kind), `scrapePool` selects one pool. Only routed when a
+ * TargetsSource is configured.
+ */
+export function targets(req: ApiRequest, deps: ApiDeps): ApiResult {
+  const source = deps.targets;
+  if (!source) throw new ApiError('not_found', 'no targets source');
+  const params: TargetsParams = {};
+  const state = req.form.value('state').toLowerCase();
+  if (state !== '') params.state = state;
+  const pool = req.form.value('scrapePool');
+  if (pool !== '') params.scrapePool = pool;
+  try {
+    return { data: source.targets(params) };
+  } catch (e) {
+    throw new ApiError('internal', (e as Error).message, { cause: e });
+  }
 }
 
 /** The TSDB admin API: Prometheus's error while disabled; not implemented when enabled. */

@@ -24,6 +24,8 @@ export type {
   MetadataSource,
   MetricMetadata,
   RuntimeInfo,
+  TargetsParams,
+  TargetsSource,
   TsdbStat,
   TsdbStatsSource,
   TsdbStatus,

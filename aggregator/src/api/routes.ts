@@ -15,6 +15,7 @@ import {
   statusFlags,
   statusRuntimeInfo,
   statusTsdb,
+  targets,
 } from './handlers-status.js';
 
 export const API_PREFIX = '/api/v1';
@@ -44,15 +45,24 @@ const STATIC: ReadonlyMap<string, Methods> = new Map<string, Methods>([
 
 const LABEL_VALUES: Methods = { GET: labelValues };
 
+/** Routes that exist only when their source is configured (otherwise 404, as unknown paths). */
+export interface OptionalRoutes {
+  /** /targets: a TargetsSource was given. */
+  targets?: boolean;
+}
+
+const TARGETS: Methods = { GET: targets };
+
 export interface RouteMatch {
   methods: Methods;
   params: Record<string, string>;
 }
 
 /** Finds the route of a path under /api/v1 (`sub` without the prefix). */
-export function matchApiRoute(sub: string): RouteMatch | undefined {
+export function matchApiRoute(sub: string, optional: OptionalRoutes = {}): RouteMatch | undefined {
   const m = STATIC.get(sub);
   if (m) return { methods: m, params: {} };
+  if (sub === '/targets' && optional.targets) return { methods: TARGETS, params: {} };
   const parts = sub.split('/');
   // ['', 'label', name, 'values']
   if (parts.length === 4 && parts[0] === '' && parts[1] === 'label' && parts[2] !== '' && parts[3] === 'values') {

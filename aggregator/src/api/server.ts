@@ -27,6 +27,7 @@ import {
   type BuildInfo,
   type MetadataSource,
   type RuntimeInfo,
+  type TargetsSource,
   type TsdbStatsSource,
 } from './sources.js';
 import { queryableTsdbStats } from './tsdb-stats.js';
@@ -46,6 +47,8 @@ export interface ApiServerOptions {
   runtimeInfo?: () => Partial<RuntimeInfo>;
   tsdbStats?: TsdbStatsSource;
   metadata?: MetadataSource;
+  /** `/api/v1/targets`; without one that path answers 404. */
+  targets?: TargetsSource;
   logger?: ApiLogger;
   clock?: Clock;
   /** `--web.cors.origin`: a regex, fully anchored (default `.*`). */
@@ -139,6 +142,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     runtimeInfo: opts.runtimeInfo ?? (() => ({})),
     tsdbStats: opts.tsdbStats ?? queryableTsdbStats(opts.queryable),
     metadata: opts.metadata ?? EMPTY_METADATA,
+    targets: opts.targets,
     enableAdminApi: opts.enableAdminApi ?? false,
     queryTimeoutMs: opts.queryTimeoutMs ?? 120_000,
     gate: new QueryGate(opts.maxConcurrentQueries ?? 20, clock),
@@ -156,7 +160,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       res.end();
       return;
     }
-    const route = matchApiRoute(sub);
+    const route = matchApiRoute(sub, { targets: deps.targets !== undefined });
     if (!route) {
       req.resume();
       return sendText(res, 404, '404 page not found\n');

@@ -25,6 +25,21 @@ export interface MetadataSource {
 /** No scraping yet: no metadata. */
 export const EMPTY_METADATA: MetadataSource = { metadata: () => [] };
 
+/** The query parameters of `/api/v1/targets`, as given (empty ones left out). */
+export interface TargetsParams {
+  /** `active`, `dropped` or `any` (lower-cased already); absent means any. */
+  state?: string;
+  scrapePool?: string;
+}
+
+/**
+ * Where `/api/v1/targets` gets its `data` (the scrape manager, shaped by
+ * `scrape/targets-api.ts`). Without one the route does not exist (404), as before scraping.
+ */
+export interface TargetsSource {
+  targets(params: TargetsParams): unknown;
+}
+
 export interface TsdbStat {
   name: string;
   value: number;

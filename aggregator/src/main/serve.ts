@@ -10,6 +10,7 @@
 import type { AggregatorConfig } from '@edgeprom/shared/config';
 import { createApiServer, type ApiServer, type QueryEngine } from '../api/index.js';
 import { createEngine } from '../promql/index.js';
+import { targetsData } from '../scrape/index.js';
 import path from 'node:path';
 import { openTsdb, type Tsdb } from '../tsdb/tsdb.js';
 import { startCollection, type Collection } from './collection.js';
@@ -67,6 +68,7 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
       anonymousLoopback: flags.configFile === undefined,
       ...(deps.discoveryUpdateInterval !== undefined ? { discoveryUpdateInterval: deps.discoveryUpdateInterval } : {}),
     });
+    const scrape = collection.scrape;
     const engine = createEngine({
       lookbackDeltaMs: flags.lookbackDeltaMs,
       maxSamples: flags.maxSamples,
@@ -84,6 +86,7 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
       enableAdminApi: flags.enableAdminApi,
       queryTimeoutMs: flags.queryTimeoutMs,
       maxConcurrentQueries: flags.maxConcurrency,
+      targets: { targets: (p) => targetsData(scrape, p) },
     });
     const bound = await api.start({ host: flags.listen.host, port: flags.listen.port });
     const anyHost = bound.host === '::' || bound.host === '0.0.0.0';

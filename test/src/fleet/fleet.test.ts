@@ -4,8 +4,9 @@
  * "edgeprom") and real agent processes given only the broker's URL. Nothing names a target:
  * the aggregator must find the agents by itself.
  *
- * - agent A (default push mode `auto`): discovered and scraped: `up` is 1 and its node_*
- *   series are queryable with `instance` = its agent id;
+ * - agent A (default push mode `auto`): discovered and scraped: `up` is 1, its node_*
+ *   series are queryable with `instance` = its agent id, and `/api/v1/targets` lists it as
+ *   an active target of pool `edgeprom` with health `up`;
  * - agent B (`--push.mode push`): its samples arrive over MQTT push (the ingest's watermark
  *   series names it, and its node_* series carry the same job/instance labels a scrape gives).
  *
@@ -135,6 +136,17 @@ describe('fleet: aggregator with embedded broker + agents, no static config', ()
     // Something only the agent produces, under the labels discovery gave it.
     const own = await query(aggregator!.url, `count({job="edgeprom",instance="${idA}",__name__=~"node_.+"})`);
     expect(Number(own[0]?.value[1] ?? 0)).toBeGreaterThan(0);
+    // /api/v1/targets lists it as an active, healthy target of the built-in job.
+    const targets = await fetch(`${aggregator!.url}/api/v1/targets?state=active`);
+    expect(targets.status).toBe(200);
+    const body = (await targets.json()) as {
+      status: string;
+      data: { activeTargets: { labels: Record<string, string>; scrapePool: string; health: string }[] };
+    };
+    expect(body.status).toBe('success');
+    const mine = body.data.activeTargets.filter((t) => t.labels.instance === idA);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ health: 'up', scrapePool: 'edgeprom', labels: { instance: idA, job: 'edgeprom' } });
   }, DISCOVERY_DEADLINE_MS + 10_000);
 
   it('takes the samples an agent in push mode delivers over MQTT', async () => {
