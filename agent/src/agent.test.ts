@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { ManualClock, parseExposition } from '@edgeprom/shared';
 import { Agent, type AgentSettings } from './agent.js';
 import { MemorySampleBuffer } from './buffer/memory-buffer.js';
-import { FamilySet } from './exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import type { Exporter } from './exporter/interface.js';
 import { resolveRoots } from './exporter/roots.js';
 import { fakeTree, samples, value, type FakeTree } from './testing/fake-tree.js';

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { ManualClock, type MetricFamily } from '@edgeprom/shared';
 import { Collector } from './collector.js';
 import type { Exporter } from './exporter/interface.js';
-import { FamilySet } from './exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { samples, value } from './testing/fake-tree.js';
 
 /** An exporter returning one gauge, counting its calls; `behave` may replace the result. */

@@ -13,7 +13,7 @@
 import { setMaxListeners } from 'node:events';
 import { EdgepromError, RealClock, type Clock, type MetricFamily } from '@edgeprom/shared';
 import type { Exporter } from './exporter/interface.js';
-import { FamilySet } from './exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { silentLogger, type Logger } from './logger.js';
 
 export const DEFAULT_INTERVAL_MS = 15_000;

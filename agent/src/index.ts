@@ -2,7 +2,6 @@
 export type { Exporter } from './exporter/interface.js';
 export { Collector, DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS } from './collector.js';
 export type { CollectListener, CollectorOptions, ExporterStatus } from './collector.js';
-export { FamilySet } from './exporter/family.js';
 export { DEFAULT_ROOTS, resolveRoots } from './exporter/roots.js';
 export type { OsRoots } from './exporter/roots.js';
 export { defaultExporters } from './exporter/defaults.js';

@@ -10,5 +10,6 @@ export type { ExpositionFormat } from './exposition/parse-options.js';
 export * from './exposition/encode-text.js';
 export * from './exposition/encode-openmetrics.js';
 export * from './exposition/negotiate.js';
+export * from './exposition/family-set.js';
 export * from './config/duration.js';
 export * from './config/size.js';

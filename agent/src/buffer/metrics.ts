@@ -1,6 +1,6 @@
 /** The buffer's own metrics, from its stats: what an operator watches on an offline device. */
 import type { MetricFamily } from '@edgeprom/shared';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { DROP_REASONS, type BufferStats } from './interface.js';
 
 export function bufferFamilies(s: BufferStats): MetricFamily[] {

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { EdgepromError } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet, fields, readOptional } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { fields, readOptional } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 /** node_exporter's default: RAM disks, loop devices and partitions of sd/vd/hd/xvd/nvme. */

@@ -1,43 +1,9 @@
 /**
- * Small helpers shared by exporters: building families sample by sample, and reading the
- * files of procfs/sysfs trees (absent files are normal there: a board without sensors).
+ * Small helpers shared by exporters for reading the files of procfs/sysfs trees (absent
+ * files are normal there: a board without sensors). Families are built with FamilySet
+ * from @edgeprom/shared.
  */
 import { readFile } from 'node:fs/promises';
-import { Labels, type MetricFamily, type MetricType } from '@edgeprom/shared';
-
-/** Collects samples into families, keeping the order families were first seen in. */
-export class FamilySet {
-  readonly #families = new Map<string, MetricFamily>();
-
-  /** Adds one sample; declares the family on first use (later HELP/TYPE are ignored). */
-  add(
-    name: string,
-    type: MetricType,
-    help: string,
-    labels: Record<string, string> | undefined,
-    value: number,
-  ): this {
-    let f = this.#families.get(name);
-    if (!f) {
-      f = { name, type, help, samples: [] };
-      this.#families.set(name, f);
-    }
-    f.samples.push({ labels: Labels.from({ ...labels, __name__: name }), value });
-    return this;
-  }
-
-  gauge(name: string, help: string, labels: Record<string, string> | undefined, value: number): this {
-    return this.add(name, 'gauge', help, labels, value);
-  }
-
-  counter(name: string, help: string, labels: Record<string, string> | undefined, value: number): this {
-    return this.add(name, 'counter', help, labels, value);
-  }
-
-  list(): MetricFamily[] {
-    return [...this.#families.values()];
-  }
-}
 
 /** True for "no such file" style errors: the source simply is not there on this board. */
 export function isMissing(err: unknown): boolean {

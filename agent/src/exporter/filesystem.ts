@@ -10,7 +10,8 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EdgepromError } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet, checkAborted, fields, isMissing, readOptional } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { checkAborted, fields, isMissing, readOptional } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE =

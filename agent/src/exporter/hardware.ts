@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import type { Exporter } from './interface.js';
-import { FamilySet, readOptional, readValue } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { readOptional, readValue } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 export interface HardwareInfo {

@@ -7,7 +7,8 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Exporter } from './interface.js';
-import { FamilySet, checkAborted, isMissing, readValue } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { checkAborted, isMissing, readValue } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 const SENSOR_TYPES = new Set([

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { EdgepromError } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet, fields, readOptional } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { fields, readOptional } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 /** Pure parser: the three load averages. */

@@ -1,7 +1,8 @@
 /** `os` exporter: `node_os_info` and `node_os_version` from os-release(5), as node_exporter. */
 import { join } from 'node:path';
 import type { Exporter } from './interface.js';
-import { FamilySet, readOptional } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { readOptional } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 const INFO_LABELS: [string, string][] = [

@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import type { Clock } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
 
 type Si = typeof import('systeminformation');
 let si: Promise<Si> | undefined;

@@ -7,7 +7,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet, fields, readOptional } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { fields, readOptional } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 /** Field 23 of /proc/<pid>/stat, counting after the `(comm)` which may contain spaces. */

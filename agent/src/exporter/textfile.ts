@@ -12,7 +12,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseExposition, type MetricFamily } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet, checkAborted } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { checkAborted } from './family.js';
 import { silentLogger, type Logger } from '../logger.js';
 
 /** A textfile larger than this is refused: it would cost a Pi more memory than it is worth. */

@@ -6,7 +6,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Exporter } from './interface.js';
-import { FamilySet, isMissing, readValue } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { isMissing, readValue } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 function num(s: string | undefined): number | undefined {

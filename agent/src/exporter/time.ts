@@ -1,7 +1,7 @@
 /** `time` exporter: `node_time_seconds`, live so a scrape reads the time of the scrape. */
 import type { Clock } from '@edgeprom/shared';
 import type { Exporter } from './interface.js';
-import { FamilySet } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
 
 export function timeExporter(clock: Clock): Exporter {
   return {

@@ -2,7 +2,8 @@
 import * as os from 'node:os';
 import { join } from 'node:path';
 import type { Exporter } from './interface.js';
-import { FamilySet, readValue } from './family.js';
+import { FamilySet } from '@edgeprom/shared';
+import { readValue } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 export interface UnameInfo {

@@ -4,7 +4,7 @@ import { ManualClock } from '@edgeprom/shared';
 import { decodeMessage, encodePresence, type PresenceMessage } from '@edgeprom/shared/wire';
 import { Agent, type AgentSettings } from '../agent.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { resolveRoots } from '../exporter/roots.js';
 import { startBroker, until, type TestBroker } from '../mqtt/testing.js';
 import { fakeTree, type FakeTree } from '../testing/fake-tree.js';

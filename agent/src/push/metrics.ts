@@ -1,6 +1,6 @@
 /** `edgeprom_push_*` and `edgeprom_mqtt_*` metrics through the Exporter seam (live: no I/O). */
 import type { Exporter } from '../exporter/interface.js';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import type { BatchResult, PushMode, PushStats } from './pusher.js';
 
 // Kept here, not imported from pusher.ts, so this exporter does not load MQTT/CBOR code.

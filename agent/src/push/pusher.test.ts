@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, parseExposition } from '@edgeprom/shared';
 import { Agent, type AgentSettings } from '../agent.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { resolveRoots } from '../exporter/roots.js';
 import { freePort, startBroker, TestAggregator, until, type TestBroker } from '../mqtt/testing.js';
 import { fakeTree, value, type FakeTree } from '../testing/fake-tree.js';

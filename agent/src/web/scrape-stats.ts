@@ -6,7 +6,7 @@
  */
 import type { Clock } from '@edgeprom/shared';
 import type { Exporter } from '../exporter/interface.js';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 
 export class ScrapeStats {
   readonly #clock: Clock;

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, parseExposition, type MetricFamily } from '@edgeprom/shared';
-import { FamilySet } from '../exporter/family.js';
+import { FamilySet } from '@edgeprom/shared';
 import { ScrapeStats } from './scrape-stats.js';
 import { WebServer, acceptsGzip, type MetricsSource } from './server.js';
 import { displayUrl, parseListenAddress } from './listen-address.js';
