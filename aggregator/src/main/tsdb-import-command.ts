@@ -64,6 +64,7 @@ export function formatSummary(s: ImportSummary): string {
     `  time range: ${iso(s.minTime)} .. ${iso(s.maxTime)} (${s.minTime} .. ${s.maxTime} ms)`,
     `  lines:      ${s.lines} (${s.bytes} bytes)`,
     `  took:       ${(s.durationMs / 1000).toFixed(2)}s (${rate(s.samples, s.durationMs)} samples/s)`,
+    `  blocks:     ${s.blocks} in the store`,
     `  rejected:   ${s.rejectedTotal}`,
   ];
   for (const [reason, r] of s.rejected) out.push(`    ${r.count} × ${reason}; first: ${r.first}`);

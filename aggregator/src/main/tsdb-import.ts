@@ -4,6 +4,9 @@
  * the shared stream parser; samples go through the ordinary Appender seam in transactions
  * of about `batchSamples` samples, so an import is as durable as any other write.
  *
+ * At the end the whole head is written into blocks (Tsdb.compactHead({ all: true })), so the
+ * data ends up on disk like promtool's, and the WAL is checkpointed down to series records.
+ *
  * Unlike promtool, one bad line does not abort the import: the line is reported with its
  * reason, parsing restarts on the next line with a fresh parser (the family context of the
  * bad line is lost, which only affects type metadata, not samples), and the import goes on.
@@ -62,6 +65,8 @@ export interface ImportSummary {
   rejected: Map<string, RejectReason>;
   rejectedTotal: number;
   durationMs: number;
+  /** Blocks in the store after the import. */
+  blocks: number;
 }
 
 const NO_TIMESTAMP = 'sample without a timestamp (backfill needs one)';
@@ -102,6 +107,9 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       fsync: 'always',
       appendWindowMs: Infinity,
       outOfOrderTimeWindowMs: Infinity,
+      // Blocks are cut once, at the end (see below); no retention on imported data.
+      compactIntervalMs: 0,
+      retentionMs: 0,
     });
   } catch (e) {
     fs.closeSync(fd);
@@ -116,6 +124,7 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
   let maxTime = -Infinity;
   let app: Appender = db.appender();
   let bytesRead = 0;
+  let blocks = 0;
   let lastProgress = started;
 
   const reject = (reason: string, first: () => string): void => {
@@ -246,6 +255,10 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       reject(e.reason, () => `${opts.file}:${lineBase + e.line}:${e.column}: ${e.reason}`);
     }
     await commit(true);
+    // Leave the data in blocks, as promtool does: the whole head is cut into 2h blocks, which
+    // the store's usual compaction then merges into larger ones.
+    await db.compactHead({ all: true });
+    blocks = db.blocks.length;
     progress(true);
   } catch (e) {
     app.rollback();
@@ -267,5 +280,6 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
     rejected,
     rejectedTotal,
     durationMs: clock.monotonic() - started,
+    blocks,
   };
 }

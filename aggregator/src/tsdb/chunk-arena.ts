@@ -36,6 +36,8 @@ export function offsetOf(loc: number): number {
   return loc % PAGE_SIZE;
 }
 
+const DROPPED_PAGE = new Uint8Array(0);
+
 export interface ArenaStats {
   pages: number;
   /** Bytes of all pages (what the process holds). */
@@ -58,6 +60,7 @@ export class ChunkArena {
   #sealPage = -1;
   #sealOff = PAGE_SIZE;
   #sealedBytes = 0;
+  #dropped = 0;
   #regionBytes = 0;
   #freeBytes = 0;
 
@@ -118,14 +121,29 @@ export class ChunkArena {
     return loc;
   }
 
+  /**
+   * Gives back a sealed chunk's bytes (head truncation). A sealed page whose live bytes reach
+   * zero is dropped from the arena, never reused: a query snapshot may still reference it, and
+   * keeps it alive until it is done. Locations are never reused either (pages only grow).
+   */
+  releaseSealed(loc: number, len: number): void {
+    const p = pageOf(loc);
+    this.#live[p] -= len;
+    this.#sealedBytes -= len;
+    if (this.#live[p] === 0 && p !== this.#sealPage && this.pages[p].length > 0) {
+      this.pages[p] = DROPPED_PAGE;
+      this.#dropped++;
+    }
+  }
+
   page(loc: number): Uint8Array {
     return this.pages[Math.floor(loc / PAGE_SIZE)];
   }
 
   stats(): ArenaStats {
     return {
-      pages: this.pages.length,
-      pageBytes: this.pages.length * PAGE_SIZE,
+      pages: this.pages.length - this.#dropped,
+      pageBytes: (this.pages.length - this.#dropped) * PAGE_SIZE,
       sealedBytes: this.#sealedBytes,
       regionBytes: this.#regionBytes,
       freeRegionBytes: this.#freeBytes,

@@ -76,7 +76,7 @@ export class HeadAppender implements Appender {
     const window = this.#window;
     if (!isValidTimestamp(t)) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
     // Below the appendable window: too old, unless the out-of-order window takes it.
-    const belowWindow = t < head.minValidTime();
+    const belowWindow = t < head.minValidTime(window > 0);
     if (belowWindow && window === 0) this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
     if (++this.#sinceNow >= CLOCK_REFRESH_APPENDS) {
       this.#sinceNow = 0;
@@ -96,6 +96,17 @@ export class HeadAppender implements Appender {
       } else {
         lastT = store.maxT(ref);
         lastV = store.lastV(ref);
+      }
+      if (window === 0 && t > lastT) {
+        // Newer samples may be in the out-of-order store (see Head.commitSample).
+        const o = head.ooo.get(ref);
+        if (o !== undefined && t <= o.maxT) {
+          if (head.findStored(ref, t)) {
+            this.#repeat(labels, t, v, head.foundV, false);
+            return;
+          }
+          this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
+        }
       }
       if (t > lastT && !belowWindow) {
         store.markTxn(ref, this.#id, this.#n);
@@ -146,8 +157,8 @@ export class HeadAppender implements Appender {
       head.metrics.outOfOrder.tooOld++;
       this.#reject('ERR_TOO_OLD_SAMPLE', labels, t);
     }
-    if (stored && head.lookup.find(ref, t)) {
-      this.#repeat(labels, t, v, head.lookup.v, true);
+    if (stored && head.findStored(ref, t)) {
+      this.#repeat(labels, t, v, head.foundV, true);
       return true;
     }
     const buf = this.#buf!;

@@ -158,13 +158,13 @@ export class HeadQuerier implements Querier {
       const ooo = this.#head.ooo.get(ref);
       const last = ooo === undefined || store.maxT(ref) > ooo.maxT ? store.maxT(ref) : ooo.maxT;
       const first = ooo === undefined || store.minTime(ref) < ooo.minT ? store.minTime(ref) : ooo.minT;
-      if (last >= this.mint && first <= this.maxt) yield ref;
+      if (last >= this.mint && first <= this.maxt && first !== Infinity) yield ref;
     }
   }
 
   #overlapsHead(): boolean {
     const head = this.#head;
-    return head.numSeries > 0 && head.maxTime >= this.mint && head.minTime <= this.maxt;
+    return head.numSeries > 0 && head.minTime !== Infinity && head.maxTime >= this.mint && head.minTime <= this.maxt;
   }
 
   #openOverlaps(ref: number): boolean {
@@ -201,7 +201,8 @@ export class HeadQuerier implements Querier {
     const first = store.minTime(ref);
     // A series without samples (its series record replayed, its samples dropped by a
     // checkpoint's mint) has last = -Infinity and first = Infinity: it holds nothing.
-    if (last < mint || first > maxt || last === -Infinity) return false;
+    // Nor does one whose chunks were all truncated into blocks (first = Infinity, last kept).
+    if (last < mint || first > maxt || last === -Infinity || first === Infinity) return false;
     if (first >= mint || last <= maxt) return true; // the first or the last sample is inside
     const sealed = store.sealed[ref];
     if (sealed) {

@@ -226,6 +226,34 @@ export class SeriesStore {
     this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
   }
 
+  /**
+   * Drops the chunks of a series that end before `before` (head truncation: they are in a
+   * block now); returns the samples dropped. Chunks never straddle a chunk-range boundary, so
+   * with `before` on one, nothing at or after it is lost. The series record stays (its last
+   * timestamp and value still decide what is in order).
+   */
+  dropBefore(ref: number, before: number): number {
+    let dropped = 0;
+    const sealed = this.sealed[ref];
+    if (sealed !== undefined) {
+      let k = 0;
+      while (k < sealed.length && sealed[k + 1] < before) {
+        this.arena.releaseSealed(sealed[k + 2], sealed[k + 3]);
+        dropped += sealed[k + 4];
+        k += SEALED_STRIDE;
+      }
+      if (k === sealed.length) this.sealed[ref] = undefined;
+      else if (k > 0) this.sealed[ref] = sealed.slice(k);
+    }
+    const num = this.openSamples(ref);
+    if (num > 0 && this.maxT(ref) < before) {
+      dropped += num;
+      this.arena.freeRegion(this.#f[ref * F_STRIDE + F_REGION], (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf);
+      this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
+    }
+    return dropped;
+  }
+
   /** Moves the open chunk to a region of the next size class. */
   #growRegion(ref: number): void {
     const packed = this.#u[ref * U_STRIDE + U_PACKED];

@@ -10,6 +10,9 @@
  * window of 0 such samples are refused with ERR_OUT_OF_ORDER_SAMPLE as before, and so they are
  * for an appender opened with `{ discardOutOfOrder: true }` (late stale markers), which runs
  * with a window of 0 at append and at commit whatever the head's window is.
+ * Blocks (tsdb.ts) take what the head held: truncate() drops samples older than a cut and
+ * raises a floor below which in-order appends go to the out-of-order store (with a window),
+ * where `olderLookup` checks them against the blocks too, so a timestamp stays stored once.
  * Durability is not the head's business: a store with a WAL (tsdb.ts) sets `log`, and
  * commit() hands it every new series and every applied sample, then waits for it. Without a
  * log, commit() resolves as soon as the samples are applied.
@@ -157,11 +160,19 @@ export class Head implements Appendable, Queryable {
   readonly #byKey = new Map<string, number>();
   #minTime = Infinity;
   #maxTime = -Infinity;
+  #floor = -Infinity;
   #samples = 0;
   #nextTxn = 1;
   readonly #pool: AppendBuffers[] = [];
   /** @internal Set by the WAL-backed store before any append; see HeadLog. */
   log: HeadLog | undefined;
+  /**
+   * @internal Set by the store with blocks: whether a series holds a sample at t in what was
+   * cut from the head (blocks), its value then in `foundV`. Asked only for t below the floor.
+   */
+  olderLookup: ((labels: Labels, t: number) => boolean) | undefined;
+  /** @internal The value found by the last successful findStored(). */
+  foundV = 0;
 
   constructor(opts: HeadOptions = {}) {
     const chunkSamples = opts.chunkSamples ?? 120;
@@ -216,9 +227,57 @@ export class Head implements Appendable, Queryable {
     return this.store.count;
   }
 
-  /** @internal Oldest timestamp an in-order append may have right now. */
-  minValidTime(): number {
-    return this.#maxTime - this.appendWindowMs;
+  /**
+   * @internal Oldest timestamp an in-order append may have right now. With an out-of-order
+   * window, older samples go to the out-of-order store, where they are checked against
+   * blocks too (`floor`); without one (window 0), the head takes in-order samples below the
+   * floor as it did before it was cut (the next cut writes them into an overlapping block).
+   */
+  minValidTime(floor = true): number {
+    const w = this.#maxTime - this.appendWindowMs;
+    return floor && w < this.#floor ? this.#floor : w;
+  }
+
+  /**
+   * Samples older than this were cut into blocks: an in-order sample must not be older (it
+   * goes to the out-of-order store, or is too old without a window), as Prometheus's head
+   * minValidTime after a compaction. -Infinity until the first truncation.
+   */
+  get truncatedBefore(): number {
+    return this.#floor;
+  }
+
+  /** Raises the floor without dropping data (at open: the newest block's end). */
+  setMinValidTime(t: number): void {
+    if (t > this.#floor) this.#floor = t;
+  }
+
+  /**
+   * Drops every sample older than `before` (in-order chunks and out-of-order data), which
+   * the caller has put into blocks, and raises the in-order floor to it. Series records stay.
+   * `before` should be on a chunk-range boundary (chunks never straddle one). Synchronous,
+   * so no commit lands between the caller's snapshot and this. Returns the samples dropped.
+   */
+  truncate(before: number): number {
+    this.setMinValidTime(before);
+    let dropped = 0;
+    let minT = Infinity;
+    const store = this.store;
+    for (let ref = 0; ref < store.count; ref++) {
+      dropped += store.dropBefore(ref, before);
+      dropped += this.ooo.dropBefore(ref, before);
+      const first = store.minTime(ref);
+      if (first < minT) minT = first;
+      const o = this.ooo.get(ref);
+      if (o !== undefined && o.minT < minT) minT = o.minT;
+    }
+    this.#samples -= dropped;
+    this.#minTime = minT;
+    if (minT === Infinity && this.#samples === 0) {
+      // Keep maxTime: it anchors the windows. An empty head spans nothing.
+      this.#minTime = Infinity;
+    }
+    return dropped;
   }
 
   /** @internal Oldest timestamp an out-of-order sample may have right now (window > 0). */
@@ -265,9 +324,30 @@ export class Head implements Appendable, Queryable {
   commitSample(ref: number, t: number, v: number, window: number): CommitStatus {
     const store = this.store;
     const last = store.maxT(ref);
+    if (window === 0) {
+      // Newer samples may sit in the out-of-order store (they went there below the floor or
+      // the appendable window): in order means newer than those too.
+      const o = this.ooo.get(ref);
+      if (o !== undefined && o.maxT > last && t > last) {
+        if (t > o.maxT) {
+          this.#appendInOrder(ref, t, v);
+          return CommitStatus.Appended;
+        }
+        if (this.findStored(ref, t)) {
+          if (sameBits(v, this.foundV)) {
+            this.metrics.duplicatesIgnored++;
+            return CommitStatus.Ignored;
+          }
+          this.metrics.rejected.duplicate++;
+          return CommitStatus.Duplicate;
+        }
+        this.metrics.rejected.outOfOrder++;
+        return CommitStatus.OutOfOrder;
+      }
+    }
     // With a window, an in-order sample must also be inside the appendable window (else it is
     // out of order): every out-of-order sample then stays older than every later in-order one.
-    if (t > last && (window === 0 || t >= this.#maxTime - this.appendWindowMs)) {
+    if (t > last && (window === 0 || (t >= this.#maxTime - this.appendWindowMs && t >= this.#floor))) {
       this.#appendInOrder(ref, t, v);
       return CommitStatus.Appended;
     }
@@ -320,10 +400,25 @@ export class Head implements Appendable, Queryable {
     if (t < this.#minTime) this.#minTime = t;
   }
 
+  /**
+   * @internal Whether the series holds a sample at t, in the head or (below the floor) in
+   * blocks; its value is then in foundV. A timestamp is stored once, wherever it went.
+   */
+  findStored(ref: number, t: number): boolean {
+    if (this.lookup.find(ref, t)) {
+      this.foundV = this.lookup.v;
+      return true;
+    }
+    if (t < this.#floor && this.olderLookup !== undefined && this.olderLookup(this.store.labels[ref], t)) {
+      return true;
+    }
+    return false;
+  }
+
   #insertOutOfOrder(ref: number, t: number, v: number): CommitStatus {
     const m = this.metrics;
-    if (this.lookup.find(ref, t)) {
-      if (sameBits(v, this.lookup.v)) {
+    if (this.findStored(ref, t)) {
+      if (sameBits(v, this.foundV)) {
         m.duplicatesIgnored++;
         m.outOfOrder.duplicatesIgnored++;
         return CommitStatus.Ignored;

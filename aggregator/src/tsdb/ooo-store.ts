@@ -218,6 +218,41 @@ export class OooStore {
     return buf.slice(0, (w.pos + 7) >>> 3);
   }
 
+  /**
+   * Drops a series' out-of-order samples older than `before` (head truncation); returns how
+   * many. A chunk straddling `before` (only possible when it is not on a chunk-range
+   * boundary) is kept whole.
+   */
+  dropBefore(ref: number, before: number): number {
+    const s = this.series[ref];
+    if (s === undefined || s.minT >= before) return 0;
+    let dropped = 0;
+    let k = 0;
+    while (k < s.chunks.length && s.meta[k * OOO_META_STRIDE + 1] < before) {
+      dropped += s.meta[k * OOO_META_STRIDE + 2];
+      k++;
+    }
+    if (k > 0) {
+      s.chunks.splice(0, k);
+      s.meta.splice(0, k * OOO_META_STRIDE);
+    }
+    const b = lowerBound(s.bufT, s.n, before);
+    if (b > 0) {
+      s.bufT.copyWithin(0, b, s.n);
+      s.bufV.copyWithin(0, b, s.n);
+      s.n -= b;
+      dropped += b;
+    }
+    if (s.chunks.length === 0 && s.n === 0) {
+      this.series[ref] = undefined;
+      return dropped;
+    }
+    const c0 = s.chunks.length > 0 ? s.meta[0] : Infinity;
+    const b0 = s.n > 0 ? s.bufT[0] : Infinity;
+    s.minT = Math.min(c0, b0);
+    return dropped;
+  }
+
   stats(): OooStats {
     const st: OooStats = { series: 0, samples: 0, chunks: 0, chunkBytes: 0, approxBytes: 0 };
     for (const s of this.series) {

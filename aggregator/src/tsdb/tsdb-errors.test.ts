@@ -63,6 +63,18 @@ describe('TSDB error codes', () => {
       fs.writeFileSync(first, data);
       seen.add(await codeOf(() => again.checkpoint()));
       await again.close();
+      // A block whose chunk fails its checksum when a query reads it (another store).
+      const other = await openTsdb({ ...opts, dir: path.join(t.dir, 'other') });
+      const app = other.appender();
+      app.append(l, Date.UTC(2026, 0, 1), 1);
+      await app.commit();
+      await other.compactHead({ all: true });
+      const seg = path.join(other.blocks[0].dir, 'chunks', '000001');
+      const bytes = fs.readFileSync(seg);
+      bytes[10] ^= 1;
+      fs.writeFileSync(seg, bytes);
+      seen.add(await codeOf(() => dump(other)));
+      await other.close();
       expect([...seen].sort()).toEqual([...TSDB_ERROR_CODES].sort());
     } finally {
       t.cleanup();

@@ -1,5 +1,5 @@
 /**
- * Errors of the on-disk TSDB (lock file, WAL), each created here once with a stable code.
+ * Errors of the on-disk TSDB (lock file, WAL, blocks), each created here once with a stable code.
  * Sample and API-misuse errors live in ../storage/errors.ts.
  */
 import { EdgepromError } from '@edgeprom/shared';
@@ -12,13 +12,16 @@ export type TsdbErrorCode =
   /** Writing or syncing the WAL failed; the store refuses further commits (see docs/tsdb.md). */
   | 'ERR_WAL_WRITE'
   /** A WAL segment that must be whole (read for a checkpoint) is not. */
-  | 'ERR_WAL_CORRUPT';
+  | 'ERR_WAL_CORRUPT'
+  /** A block file is unreadable: bad meta.json, index, chunk segment or chunk checksum. */
+  | 'ERR_BLOCK_CORRUPT';
 
 export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
   'ERR_TSDB_LOCKED',
   'ERR_TSDB_CLOSED',
   'ERR_WAL_WRITE',
   'ERR_WAL_CORRUPT',
+  'ERR_BLOCK_CORRUPT',
 ];
 
 export class TsdbError extends EdgepromError {

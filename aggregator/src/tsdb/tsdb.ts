@@ -13,13 +13,29 @@
  * Out-of-order samples are logged in records of their own type, in the same commit as the
  * transaction's in-order ones, and replayed into the head's out-of-order store.
  *
- * Blocks, retention and compaction come later; checkpoint() is the hook they will call.
+ * Blocks (block.ts, written by block-writer.ts) hold what the head was cut into; queries
+ * merge blocks, head snapshots being written and the head (tsdb-querier.ts); compaction,
+ * retention and deletion live in tsdb-compact.ts. See docs/tsdb.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { RealClock, type Clock, type Labels } from '@edgeprom/shared';
-import type { Appender, AppenderOptions, Querier, Storage } from '../storage/interface.js';
+import { RealClock, type Clock, type Labels, type MetricFamily, type TimerHandle } from '@edgeprom/shared';
+import { ValueType, type Appender, type AppenderOptions, type Querier, type Storage } from '../storage/interface.js';
+import type { Matcher } from '../storage/matcher.js';
+import type { Block } from './block.js';
 import { Head, type HeadLog, type HeadOptions } from './head.js';
+import { HeadTombstones } from './head-tombstones.js';
+import {
+  blockSource,
+  cleanTombstonesIn,
+  deleteSeriesIn,
+  headSource,
+  loadBlocks,
+  runCompaction,
+  snapshotIn,
+} from './tsdb-compact.js';
+import { newTsdbMetrics, tsdbMetricFamilies, type TsdbMetrics } from './tsdb-metrics.js';
+import { TsdbQuerier, type QuerySource, type SnapshotSource } from './tsdb-querier.js';
 import { acquireDirLock, type DirLock } from './lock-file.js';
 import { tsdbClosed } from './tsdb-errors.js';
 import { writeCheckpoint, type CheckpointResult } from './wal-checkpoint.js';
@@ -29,7 +45,7 @@ import { syncDirSync } from './wal-files.js';
 import { silentLogger, WalWriter, type FsyncPolicy, type TsdbLogger, type WalMetrics } from './wal-writer.js';
 
 export interface TsdbOptions extends HeadOptions {
-  /** Storage directory; created if missing. Holds `lock` and `wal/`. */
+  /** Storage directory; created if missing. Holds `lock`, `wal/` and the blocks. */
   dir: string;
   clock?: Clock;
   /** pino-compatible; default silent. Replay repairs are logged at warn. */
@@ -40,6 +56,22 @@ export interface TsdbOptions extends HeadOptions {
   fsyncIntervalMs?: number;
   /** WAL segment size. Default 128 MiB. */
   walSegmentBytes?: number;
+  /**
+   * Block range (ms): the head is cut into blocks of this span, aligned to multiples of it,
+   * once it spans 1.5 times it. Default: chunkRangeMs (2h), which it must equal if both are
+   * given (head chunks never straddle a block boundary).
+   */
+  blockRangeMs?: number;
+  /** Largest block compaction makes. Default min(31d, retention.time / 10), at least the block range. */
+  maxBlockRangeMs?: number;
+  /** --storage.tsdb.retention.time: blocks entirely older than the newest sample minus this are deleted. Default 15d; 0: none. */
+  retentionMs?: number;
+  /** --storage.tsdb.retention.size: oldest blocks deleted while blocks + WAL exceed this. 0 (default): no limit. */
+  retentionBytes?: number;
+  /** How often compact() runs by itself (Clock timer). Default 60 s; 0: only when called. */
+  compactIntervalMs?: number;
+  /** Samples per chunk written into blocks. Default 120. */
+  blockChunkSamples?: number;
 }
 
 /** What the last open replayed, for logs, self metrics and the bench. */
@@ -56,19 +88,38 @@ export interface ReplayStats extends ReplayReport {
 }
 
 const EMPTY = -1;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export class Tsdb implements Storage {
   readonly dir: string;
   readonly head: Head;
   readonly wal: WalWriter;
   readonly replay: ReplayStats;
+  readonly clock: Clock;
+  readonly blockRangeMs: number;
+  readonly maxBlockRangeMs: number;
+  readonly retentionMs: number;
+  readonly retentionBytes: number;
+  readonly blockChunkSamples: number;
+  readonly metricsTsdb: TsdbMetrics = newTsdbMetrics();
+  /** @internal */
+  readonly logger: TsdbLogger;
+  /** @internal Loaded blocks, by minTime then ulid. Replaced, never mutated in place. */
+  blocks: Block[] = [];
+  /** @internal Head snapshots not (yet) written into blocks; queried like blocks. */
+  snapshots: SnapshotSource[] = [];
+  /** @internal Deleted intervals of head series, by labels key. */
+  readonly headTombstones: HeadTombstones;
   readonly #lock: DirLock;
-  readonly #logger: TsdbLogger;
   /** head ref → WAL ref */
   #walRefs: Int32Array;
   #nextWalRef: number;
   #closed = false;
   #checkpointing: Promise<unknown> | undefined;
+  /** Compactions, retention and deletions run one at a time, in this chain. */
+  #chain: Promise<unknown> = Promise.resolve();
+  #timer: TimerHandle | undefined;
 
   private constructor(
     dir: string,
@@ -79,15 +130,28 @@ export class Tsdb implements Storage {
     walRefs: Int32Array,
     nextWalRef: number,
     replay: ReplayStats,
+    opts: TsdbOptions,
+    clock: Clock,
+    blocks: Block[],
+    headTombstones: HeadTombstones,
   ) {
     this.dir = dir;
     this.head = head;
     this.wal = wal;
     this.#lock = lock;
-    this.#logger = logger;
+    this.logger = logger;
     this.#walRefs = walRefs;
     this.#nextWalRef = nextWalRef;
     this.replay = replay;
+    this.clock = clock;
+    this.blocks = blocks;
+    this.headTombstones = headTombstones;
+    this.blockRangeMs = opts.blockRangeMs ?? opts.chunkRangeMs ?? 2 * HOUR;
+    this.retentionMs = opts.retentionMs ?? 15 * DAY;
+    this.retentionBytes = opts.retentionBytes ?? 0;
+    this.blockChunkSamples = opts.blockChunkSamples ?? 120;
+    const cap = Math.min(31 * DAY, this.retentionMs > 0 ? Math.floor(this.retentionMs / 10) : 31 * DAY);
+    this.maxBlockRangeMs = Math.max(this.blockRangeMs, opts.maxBlockRangeMs ?? cap);
     const self = this;
     const log: HeadLog = {
       begin: () => wal.begin(),
@@ -105,21 +169,49 @@ export class Tsdb implements Storage {
       end: () => wal.end(),
     };
     head.log = log;
+    const every = opts.compactIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.#timer = clock.setInterval(() => {
+        this.compact().catch((e: unknown) => {
+          // Closing aborts a running compaction; its data stays in the WAL, nothing to report.
+          if (!this.#closed) logger.error({ err: String(e) }, 'TSDB compaction failed');
+        });
+      }, every);
+    }
   }
 
   static async open(opts: TsdbOptions): Promise<Tsdb> {
     const dir = path.resolve(opts.dir);
     const logger = opts.logger ?? silentLogger;
     const clock = opts.clock ?? new RealClock();
+    const range = opts.blockRangeMs ?? opts.chunkRangeMs ?? 2 * HOUR;
+    if (opts.chunkRangeMs !== undefined && opts.chunkRangeMs !== range) {
+      throw new RangeError(`blockRangeMs (${range}) must equal chunkRangeMs (${opts.chunkRangeMs})`);
+    }
+    if (!Number.isInteger(range) || range <= 0) throw new RangeError(`blockRangeMs must be a positive integer, got ${range}`);
+    for (const [name, v] of [
+      ['retentionMs', opts.retentionMs],
+      ['retentionBytes', opts.retentionBytes],
+    ] as const) {
+      if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) throw new RangeError(`${name} must be an integer >= 0, got ${v}`);
+    }
     fs.mkdirSync(dir, { recursive: true });
     const lock = acquireDirLock(dir, logger);
+    let blocks: Block[] = [];
     try {
       const walDir = path.join(dir, 'wal');
       if (!fs.existsSync(walDir)) {
         fs.mkdirSync(walDir);
         syncDirSync(dir);
       }
-      const head = new Head({ ...opts, clock });
+      const metrics = newTsdbMetrics();
+      blocks = loadBlocks(dir, logger, metrics);
+      const headTombstones = HeadTombstones.load(dir, logger);
+      const head = new Head({ ...opts, chunkRangeMs: range, clock });
+      let db: Tsdb | undefined;
+      head.olderLookup = (labels, t) => findOlder(head, db?.blocks ?? blocks, db?.snapshots ?? [], labels, t);
+      // Nothing older than the newest block's end is appended in order (as Prometheus's head).
+      if (blocks.length > 0) head.setMinValidTime(Math.max(...blocks.map((b) => b.maxTime)));
       const { walRefs, nextWalRef, stats } = replayInto(head, walDir, logger, clock);
       const last = stats.segments.at(-1) ?? stats.checkpoint ?? 0;
       const wal = await WalWriter.open({
@@ -134,6 +226,7 @@ export class Tsdb implements Storage {
       logger.info(
         {
           dir,
+          blocks: blocks.length,
           series: stats.series,
           samples: stats.samples,
           segments: stats.segments.length,
@@ -142,8 +235,11 @@ export class Tsdb implements Storage {
         },
         'WAL replayed',
       );
-      return new Tsdb(dir, head, wal, lock, logger, walRefs, nextWalRef, stats);
+      db = new Tsdb(dir, head, wal, lock, logger, walRefs, nextWalRef, stats, opts, clock, blocks, headTombstones);
+      Object.assign(db.metricsTsdb, metrics);
+      return db;
     } catch (e) {
+      for (const b of blocks) b.close();
       lock.release();
       throw e;
     }
@@ -154,34 +250,115 @@ export class Tsdb implements Storage {
     return this.head.appender(opts);
   }
 
+  /** Blocks, head snapshots being compacted and the head, merged (see tsdb-querier.ts). */
   querier(mint: number, maxt: number): Querier {
-    return this.head.querier(mint, maxt);
+    const sources: QuerySource[] = [];
+    for (const b of this.blocks) {
+      if (b.maxTime <= mint || b.minTime > maxt) continue;
+      sources.push(blockSource(b, mint, maxt));
+    }
+    for (const s of this.snapshots) sources.push(s);
+    sources.push(headSource(this.head, mint, maxt, this.headTombstones));
+    return new TsdbQuerier(sources, mint, maxt);
   }
 
-  get metrics(): { head: Head['metrics']; wal: WalMetrics } {
-    return { head: this.head.metrics, wal: this.wal.metrics };
+  get metrics(): { head: Head['metrics']; wal: WalMetrics; tsdb: TsdbMetrics } {
+    return { head: this.head.metrics, wal: this.wal.metrics, tsdb: this.metricsTsdb };
+  }
+
+  /** Self metrics with Prometheus's names (prometheus_tsdb_*), for the aggregator's /metrics. */
+  collectMetrics(): MetricFamily[] {
+    const blocks = this.blocks;
+    return tsdbMetricFamilies({
+      head: this.head,
+      wal: this.wal.metrics,
+      tsdb: this.metricsTsdb,
+      blocks: {
+        count: blocks.length,
+        bytes: blocks.reduce((n, b) => n + b.bytes, 0),
+        minTime: blocks.length > 0 ? blocks[0].minTime : Infinity,
+      },
+      walBytes: dirBytes(path.join(this.dir, 'wal')),
+      retentionBytes: this.retentionBytes,
+      retentionMs: this.retentionMs,
+    });
   }
 
   /**
-   * Folds the WAL up to the current segment into a checkpoint and deletes those segments.
-   * keepSeries (by head ref) must hold for every series the head still has: the default
-   * keeps all of them, which is all this head can do until it learns to drop series. mint
-   * drops older samples: only pass one once they are safe elsewhere (in a block).
+   * Cuts the head into blocks when it spans more than 1.5 block ranges (all of it with
+   * `all`), then compacts blocks and applies retention. One at a time; see tsdb-compact.ts.
    */
-  async checkpoint(opts: { keepSeries?: (headRef: number) => boolean; mint?: number } = {}): Promise<CheckpointResult> {
+  compact(opts: { all?: boolean } = {}): Promise<void> {
+    return this.#serial(() => runCompaction(this, opts));
+  }
+
+  /** Writes the whole head into blocks (import, tests), then compacts as compact() does. */
+  compactHead(opts: { all?: boolean } = { all: true }): Promise<void> {
+    return this.compact(opts);
+  }
+
+  /**
+   * Deletes the samples of matching series in [mint, maxt] (inclusive) with tombstones: in
+   * blocks (their tombstones file) and in the head (applied at query time and when it is cut
+   * into blocks). cleanTombstones() rewrites blocks without them.
+   */
+  deleteSeries(matchers: readonly Matcher[], mint = -Infinity, maxt = Infinity): Promise<void> {
+    if (this.#closed) return Promise.reject(tsdbClosed());
+    if (matchers.length === 0) return Promise.reject(new RangeError('deleteSeries needs at least one matcher'));
+    if (!(mint <= maxt)) return Promise.reject(new RangeError(`deleteSeries: mint ${mint} is after maxt ${maxt}`));
+    return this.#serial(async () => deleteSeriesIn(this, matchers, mint, maxt));
+  }
+
+  /**
+   * Hard-links every block into `<dir>/snapshots/<name>/` and, with `withHead` (default),
+   * writes the head there as blocks too; returns `name` (Prometheus's admin snapshot).
+   */
+  snapshot(withHead = true): Promise<string> {
+    let name = '';
+    return this.#serial(async () => {
+      name = await snapshotIn(this, withHead);
+    }).then(() => name);
+  }
+
+  /** Rewrites every block that has tombstones without the deleted samples. */
+  cleanTombstones(): Promise<void> {
+    return this.#serial(() => cleanTombstonesIn(this));
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    if (this.#closed) return Promise.reject(tsdbClosed());
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Folds the WAL up to the current segment (or `through`) into a checkpoint and deletes those
+   * segments. keepSeries (by head ref) must hold for every series the head still has: the
+   * default keeps all of them. mint drops older samples: only pass one once they are safe
+   * elsewhere (in a block).
+   */
+  async checkpoint(
+    opts: { keepSeries?: (headRef: number) => boolean; mint?: number; through?: number } = {},
+  ): Promise<CheckpointResult> {
     if (this.#closed) throw tsdbClosed();
     if (this.#checkpointing) throw new Error('a checkpoint is already running');
     const run = this.#runCheckpoint(opts);
     this.#checkpointing = run.catch(() => undefined);
     try {
-      return await run;
+      const r = await run;
+      this.metricsTsdb.checkpoints++;
+      return r;
+    } catch (e) {
+      this.metricsTsdb.checkpointsFailed++;
+      throw e;
     } finally {
       this.#checkpointing = undefined;
     }
   }
 
-  async #runCheckpoint(opts: { keepSeries?: (headRef: number) => boolean; mint?: number }): Promise<CheckpointResult> {
-    const through = await this.wal.cut();
+  async #runCheckpoint(opts: { keepSeries?: (headRef: number) => boolean; mint?: number; through?: number }): Promise<CheckpointResult> {
+    const through = opts.through ?? (await this.wal.cut());
     const keep = opts.keepSeries;
     const byWal = new Map<number, number>();
     for (let ref = 0; ref < this.head.numSeries; ref++) byWal.set(this.#walRefs[ref], ref);
@@ -193,7 +370,7 @@ export class Tsdb implements Storage {
       },
       mint: opts.mint,
     });
-    this.#logger.info({ ...result }, 'WAL checkpoint written');
+    this.logger.info({ ...result }, 'WAL checkpoint written');
     return result;
   }
 
@@ -201,12 +378,20 @@ export class Tsdb implements Storage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
     try {
+      await this.#chain; // compactions write files under the lock
       await this.#checkpointing; // it reads and deletes files under the lock
       await this.wal.close();
     } finally {
+      for (const b of this.blocks) b.close();
       this.#lock.release();
     }
+  }
+
+  /** @internal Whether close() was called (long compactions stop early). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   #setWalRef(ref: number, walRef: number): void {
@@ -219,9 +404,52 @@ export class Tsdb implements Storage {
   }
 }
 
-/** Opens (creating if needed) the TSDB in opts.dir, replaying its WAL. */
+/** Opens (creating if needed) the TSDB in opts.dir, loading its blocks and replaying its WAL. */
 export function openTsdb(opts: TsdbOptions): Promise<Tsdb> {
   return Tsdb.open(opts);
+}
+
+/** The head's duplicate check below its floor: blocks (newest first), then snapshots being written. */
+function findOlder(head: Head, blocks: readonly Block[], snapshots: readonly SnapshotSource[], labels: Labels, t: number): boolean {
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const b = blocks[i];
+    if (t < b.minTime || t >= b.maxTime) continue;
+    if (b.findSample(labels, t)) {
+      head.foundV = b.foundV;
+      return true;
+    }
+  }
+  for (const s of snapshots) {
+    if (t < s.minTime || t >= s.maxTime) continue;
+    const it = s.find(labels)?.iterator();
+    if (it !== undefined && it.seek(t) !== ValueType.None && it.atT() === t) {
+      head.foundV = it.atV();
+      return true;
+    }
+  }
+  return false;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) n += dirBytes(p);
+    else {
+      try {
+        n += fs.statSync(p).size;
+      } catch {
+        // deleted meanwhile
+      }
+    }
+  }
+  return n;
 }
 
 /** Replays the WAL into an empty head; returns the ref maps and what was replayed. */
