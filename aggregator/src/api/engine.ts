@@ -10,17 +10,22 @@
  */
 import type { Labels } from '@edgeprom/shared';
 import type { Queryable } from '../storage/interface.js';
+import type { FloatHistogram } from '../storage/histogram.js';
 
 export interface EngineSample {
   metric: Labels;
   /** ms. */
   t: number;
   f: number;
+  /** A native histogram sample (then f is not used). */
+  h?: FloatHistogram;
 }
 
 export interface EnginePoint {
   t: number;
   f: number;
+  /** A native histogram point (then f is not used). */
+  h?: FloatHistogram;
 }
 
 export interface EngineMatrixSeries {

@@ -6,6 +6,7 @@
  */
 import type { Labels } from '@edgeprom/shared';
 import type { EngineValue } from './engine.js';
+import type { FloatHistogram } from '../storage/histogram.js';
 
 /** jsonutil.MarshalFloat: strconv 'f' with shortest digits, 'e' below 1e-6 and from 1e21. */
 export function formatSampleValue(f: number): string {
@@ -72,7 +73,34 @@ function point(t: number, v: string): string {
   return '[' + formatTimestamp(t) + ',' + encodeString(v) + ']';
 }
 
-/** The `result` of a query response, as JSON text. */
+/**
+ * jsonutil.MarshalHistogram: count, sum and the non-empty buckets from the lowest up, each
+ * `[boundary_rule, lower, upper, count]` where the rule says which ends are inclusive
+ * (0: upper only, 1: lower only, 2: neither, 3: both).
+ */
+export function encodeHistogram(h: FloatHistogram): string {
+  let out = '{"count":' + encodeString(formatSampleValue(h.count)) + ',"sum":' + encodeString(formatSampleValue(h.sum));
+  const buckets: string[] = [];
+  for (const b of h.buckets()) {
+    if (b.count === 0) continue;
+    const rule = b.lowerInclusive ? (b.upperInclusive ? 3 : 1) : b.upperInclusive ? 0 : 2;
+    buckets.push(
+      '[' + rule + ',' + encodeString(formatSampleValue(b.lower)) + ',' + encodeString(formatSampleValue(b.upper)) + ',' + encodeString(formatSampleValue(b.count)) + ']',
+    );
+  }
+  if (buckets.length > 0) out += ',"buckets":[' + buckets.join(',') + ']';
+  return out + '}';
+}
+
+function histogramPoint(t: number, h: FloatHistogram): string {
+  return '[' + formatTimestamp(t) + ',' + encodeHistogram(h) + ']';
+}
+
+/**
+ * The `result` of a query response, as JSON text. Histogram samples go under `histogram`
+ * (vectors) and `histograms` (matrices) as Prometheus writes them; a matrix series lists
+ * only the keys it has points for.
+ */
 export function encodeResult(value: EngineValue): string {
   switch (value.type) {
     case 'scalar':
@@ -82,7 +110,8 @@ export function encodeResult(value: EngineValue): string {
     case 'vector': {
       const parts: string[] = [];
       for (const s of value.samples) {
-        parts.push('{"metric":' + encodeLabels(s.metric) + ',"value":' + point(s.t, formatSampleValue(s.f)) + '}');
+        if (s.h !== undefined) parts.push('{"metric":' + encodeLabels(s.metric) + ',"histogram":' + histogramPoint(s.t, s.h) + '}');
+        else parts.push('{"metric":' + encodeLabels(s.metric) + ',"value":' + point(s.t, formatSampleValue(s.f)) + '}');
       }
       return '[' + parts.join(',') + ']';
     }
@@ -90,8 +119,16 @@ export function encodeResult(value: EngineValue): string {
       const parts: string[] = [];
       for (const s of value.series) {
         const pts: string[] = [];
-        for (const p of s.points) pts.push(point(p.t, formatSampleValue(p.f)));
-        parts.push('{"metric":' + encodeLabels(s.metric) + ',"values":[' + pts.join(',') + ']}');
+        let hpts: string[] | undefined;
+        for (const p of s.points) {
+          if (p.h === undefined) pts.push(point(p.t, formatSampleValue(p.f)));
+          else (hpts ??= []).push(histogramPoint(p.t, p.h));
+        }
+        if (hpts === undefined) parts.push('{"metric":' + encodeLabels(s.metric) + ',"values":[' + pts.join(',') + ']}');
+        else {
+          const floats = pts.length > 0 ? ',"values":[' + pts.join(',') + ']' : '';
+          parts.push('{"metric":' + encodeLabels(s.metric) + floats + ',"histograms":[' + hpts.join(',') + ']}');
+        }
       }
       return '[' + parts.join(',') + ']';
     }

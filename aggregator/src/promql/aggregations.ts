@@ -9,6 +9,12 @@ import type { EValue, StepSample } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 import { byValueAsc, formatFloatPlain, kahanSumInc, quantile } from './kahan.js';
 import { isValidLabelName, memoLabels } from './labels-util.js';
+import { goQuote } from './parser/go-text.js';
+import type { FloatHistogram } from '../storage/index.js';
+import { hasHistograms, histogramGoString, HistogramSum } from './histogram-util.js';
+
+/** Aggregations that ignore native histograms (with an info annotation). */
+const FLOAT_ONLY = new Set(['min', 'max', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk']);
 
 interface Group {
   slot: number;
@@ -24,6 +30,12 @@ interface Group {
   /** stddev/stdvar saw NaN or ±Inf. */
   nonFinite: boolean;
   dropName: boolean;
+  /** sum/avg of native histograms; how many histograms and floats went in. */
+  h: HistogramSum | undefined;
+  nHist: number;
+  nFloat: number;
+  /** count_values of histograms: their Go strings. */
+  hvalues: string[];
 }
 
 /** One output group of an aggregation, shared by every input series that falls into it. */
@@ -44,7 +56,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
       const p = ev.eval(e.param);
       if (p.kind !== 'string') throw executionError('count_values needs a string parameter');
       label = p.value;
-      if (!isValidLabelName(label)) throw executionError(`invalid label name ${JSON.stringify(label)}`);
+      if (!isValidLabelName(label)) throw executionError(`invalid label name ${goQuote(label)}`);
     } else {
       param = ev.evalScalar(e.param);
     }
@@ -81,8 +93,14 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
     return slot;
   });
   let step = 0;
-  const series = ev.stepLoop([input], ([vec], k) => {
+  const anyHist = hasHistograms(input);
+  const series = ev.stepLoop([input], ([vecIn], k) => {
     const p = param?.[k] ?? NaN;
+    let vec = vecIn;
+    if (anyHist && FLOAT_ONLY.has(op) && vec.some((s) => s.h !== undefined)) {
+      ev.ctx.annotations.info(`ignored histogram in ${op} aggregation`, e.positionRange);
+      vec = vec.filter((s) => s.h === undefined);
+    }
     if (op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio') {
       return selectK(op, vec, p, keyOf);
     }
@@ -107,6 +125,10 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
             first: undefined,
             nonFinite: false,
             dropName: false,
+            h: undefined,
+            nHist: 0,
+            nFloat: 0,
+            hvalues: [],
           };
           slot.group = g;
         }
@@ -122,10 +144,38 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
         g.nonFinite = !Number.isFinite(s.f);
         g.dropName = s.dropName;
         active.push(g);
+        if (anyHist) {
+          g.nHist = 0;
+          g.nFloat = 0;
+          g.h = undefined;
+          g.hvalues.length = 0;
+          if (s.h !== undefined) {
+            g.values.length = 0;
+            g.value = 0;
+            g.count = 0;
+            g.nonFinite = false;
+            addHistogram(op, g, s.h);
+          } else g.nFloat = 1;
+        }
         continue;
       }
-      if (!Number.isFinite(s.f)) g.nonFinite = true;
       if (s.dropName) g.dropName = true;
+      if (s.h !== undefined) {
+        addHistogram(op, g, s.h);
+        continue;
+      }
+      if (anyHist) {
+        g.nFloat++;
+        if (g.nFloat === 1 && (op === 'sum' || op === 'avg')) {
+          // The first float of a group that began with histograms.
+          g.value = op === 'sum' ? s.f : s.f;
+          g.mean = s.f;
+          g.c = 0;
+          if (!Number.isFinite(s.f)) g.nonFinite = true;
+          continue;
+        }
+      }
+      if (!Number.isFinite(s.f)) g.nonFinite = true;
       add(op, g, s.f);
     }
     const groups = active;
@@ -139,6 +189,12 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
           if (c) c.n++;
           else counts.set(l.key, { labels: l, n: 1 });
         }
+        for (const v of g.hvalues) {
+          const l = g.labels.with(label, v);
+          const c = counts.get(l.key);
+          if (c) c.n++;
+          else counts.set(l.key, { labels: l, n: 1 });
+        }
       }
       for (const c of counts.values()) out.push({ metric: c.labels, f: c.n, dropName: false });
       return out;
@@ -146,11 +202,48 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
     // Grouping by __name__ keeps a name that delayed removal would drop: pass the flag on.
     const byName = !e.without && grouping.includes('__name__');
     for (const g of groups) {
+      if (g.nHist > 0 && (op === 'sum' || op === 'avg')) {
+        if (g.nFloat > 0) {
+          ev.ctx.annotations.warn(`encountered a mix of histograms and floats for aggregation`, e.positionRange);
+          continue;
+        }
+        const h = op === 'avg' ? g.h!.mean() : g.h!.result();
+        if (h === undefined) {
+          ev.ctx.annotations.warn(
+            `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(g.labels.get('__name__'))}`,
+            e.positionRange,
+          );
+          continue;
+        }
+        if (g.h!.reconciled) ev.ctx.annotations.info('mismatched custom buckets were reconciled during aggregation', e.positionRange);
+        out.push({ metric: g.labels, f: 0, h, dropName: byName && g.dropName, o: g.slot });
+        continue;
+      }
       out.push({ metric: g.labels, f: result(op, g, p), dropName: byName && g.dropName, o: g.slot });
     }
     return out;
   });
   return { kind: 'vector', series };
+}
+
+/** A histogram sample into its group: summed for sum/avg, counted for count/group. */
+function addHistogram(op: AggregateExpr['op'], g: Group, h: FloatHistogram): void {
+  g.nHist++;
+  switch (op) {
+    case 'sum':
+    case 'avg':
+      (g.h ??= new HistogramSum(op === 'avg')).add(h);
+      return;
+    case 'count':
+    case 'group':
+      g.count++;
+      return;
+    case 'count_values':
+      g.hvalues.push(histogramGoString(h));
+      return;
+    default:
+      return;
+  }
 }
 
 function add(op: AggregateExpr['op'], g: Group, f: number): void {

@@ -8,8 +8,91 @@ import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/index.js';
 import { executionError, unsupported } from './errors.js';
 import { goQuote } from './parser/go-text.js';
 import { memoLabels, memoLabels2 } from './labels-util.js';
-import type { ESeries, EValue, StepSample } from './eval-types.js';
+import type { Annotations, ESeries, EValue, StepSample } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
+import { HistogramError, type FloatHistogram } from '../storage/index.js';
+import { trimHistogram } from './histogram-native.js';
+
+const TRIM = new Set<BinaryOp>(['</', '>/']);
+
+/** Where an operator's annotations go, and the position they name. */
+interface BinCtx {
+  annotations: Annotations;
+  pos: { start: number };
+}
+
+/** The outcome of an operator on a pair where at least one side is a native histogram. */
+interface HistResult {
+  f: number;
+  h: FloatHistogram | undefined;
+  keep: boolean;
+}
+
+/**
+ * Prometheus's vectorElemBinop for pairs involving a histogram: histogram × float and
+ * histogram / float scale it, histogram ± histogram add up, == and != compare histograms
+ * exactly; anything else yields nothing and an info annotation. Returns null when the
+ * pair gives no output at all (even with `bool`).
+ */
+export function histogramBinop(
+  op: BinaryOp,
+  lf: number,
+  lh: FloatHistogram | undefined,
+  rf: number,
+  rh: FloatHistogram | undefined,
+  ctx: BinCtx,
+  metricName = '',
+): HistResult | null {
+  const incompatible = (): null => {
+    ctx.annotations.info(
+      `incompatible sample types encountered for binary operator ${JSON.stringify(op)}: ${lh ? 'histogram' : 'float'} ${op} ${rh ? 'histogram' : 'float'}`,
+      ctx.pos,
+    );
+    return null;
+  };
+  if (lh === undefined && rh !== undefined) {
+    if (op === '*') return { f: 0, h: rh.copy().mul(lf).compact(), keep: true };
+    return incompatible();
+  }
+  if (lh !== undefined && rh === undefined) {
+    if (TRIM.has(op)) return { f: 0, h: trimHistogram(lh, rf, op === '</'), keep: true };
+    if (op === '*') return { f: 0, h: lh.copy().mul(rf).compact(), keep: true };
+    if (op === '/') return { f: 0, h: lh.copy().div(rf).compact(), keep: true };
+    return incompatible();
+  }
+  if (lh !== undefined && rh !== undefined) {
+    switch (op) {
+      case '+':
+      case '-': {
+        const r = lh.copy();
+        let reconciled: boolean;
+        try {
+          reconciled = r.addScaled(rh, op === '+' ? 1 : -1);
+        } catch (e) {
+          if (e instanceof HistogramError) {
+            ctx.annotations.warn(
+              `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(metricName)}`,
+              ctx.pos,
+            );
+            return null;
+          }
+          throw e;
+        }
+        if (reconciled) {
+          ctx.annotations.info(`mismatched custom buckets were reconciled during ${op === '+' ? 'addition' : 'subtraction'}`, ctx.pos);
+        }
+        return { f: 0, h: r.compact(), keep: true };
+      }
+      case '==':
+        return { f: 0, h: lh, keep: lh.equals(rh) };
+      case '!=':
+        return { f: 0, h: lh, keep: !lh.equals(rh) };
+      default:
+        return incompatible();
+    }
+  }
+  return null;
+}
 
 const COMPARISON = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
@@ -90,16 +173,27 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr): EValue {
       memoLabels2((l, r) => resultMetric(l, r, matching)),
       lhs.series,
       rhs.series,
+      ctxOf(ev, e),
     );
     return { kind: 'vector', series: ev.stepLoop([lhs.series, rhs.series], ([l, r]) => binop.step(l, r)) };
   }
   if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
-    return { kind: 'vector', series: vectorScalar(ev, op, lhs.series, rhs.series[0].vs, false, e.returnBool) };
+    return { kind: 'vector', series: vectorScalar(ev, op, lhs.series, rhs.series[0].vs, false, e.returnBool, ctxOf(ev, e)) };
   }
   if (lhs.kind === 'scalar' && rhs.kind === 'vector') {
-    return { kind: 'vector', series: vectorScalar(ev, op, rhs.series, lhs.series[0].vs, true, e.returnBool) };
+    return { kind: 'vector', series: vectorScalar(ev, op, rhs.series, lhs.series[0].vs, true, e.returnBool, ctxOf(ev, e)) };
   }
   throw executionError(`binary operator ${op} on ${lhs.kind} and ${rhs.kind}`);
+}
+
+/** Trim operators apply to histograms only: float pairs give nothing, with an info. */
+function trimFloats(ctx: BinCtx, op: BinaryOp): null {
+  ctx.annotations.info(`incompatible sample types encountered for binary operator ${JSON.stringify(op)}: float ${op} float`, ctx.pos);
+  return null;
+}
+
+function ctxOf(ev: Evaluator, e: BinaryExpr): BinCtx {
+  return { annotations: ev.ctx.annotations, pos: e.positionRange };
 }
 
 function defaultMatching(op: BinaryOp): VectorMatching {
@@ -120,16 +214,30 @@ function vectorScalar(
   scalar: number[],
   swap: boolean,
   returnBool: boolean,
+  ctx: BinCtx,
 ): ESeries[] {
   const cmp = COMPARISON.has(op);
-  return ev.mapPoints(vec, !cmp || returnBool, (f, k) => {
-    const l = swap ? scalar[k] : f;
-    const r = swap ? f : scalar[k];
-    if (!cmp) return arith(op, l, r);
-    const keep = compare(op, l, r);
-    if (returnBool) return keep ? 1 : 0;
-    return keep ? f : null;
-  });
+  const trim = TRIM.has(op);
+  return ev.mapPoints(
+    vec,
+    (!cmp && !trim) || returnBool,
+    (f, k) => {
+      const l = swap ? scalar[k] : f;
+      const r = swap ? f : scalar[k];
+      if (trim) return trimFloats(ctx, op);
+      if (!cmp) return arith(op, l, r);
+      const keep = compare(op, l, r);
+      if (returnBool) return keep ? 1 : 0;
+      return keep ? f : null;
+    },
+    (h, k) => {
+      const res = swap ? histogramBinop(op, scalar[k], undefined, 0, h, ctx) : histogramBinop(op, 0, h, scalar[k], undefined, ctx);
+      if (res === null) return null;
+      if (returnBool) return res.keep ? 1 : 0;
+      if (!res.keep) return null;
+      return cmp ? h : (res.h ?? res.f);
+    },
+  );
 }
 
 /** The labels two sides are matched on. */
@@ -190,6 +298,7 @@ class Binop {
     readonly resultOf: (l: Labels, r: Labels) => Labels,
     lhsSeries: readonly { metric: Labels }[],
     rhsSeries: readonly { metric: Labels }[],
+    readonly ctx: BinCtx,
   ) {
     this.idOf = memoLabels((m) => {
       const sig = signature(m, matching);
@@ -270,10 +379,22 @@ class Binop {
       const l = oneToMany ? rs.f : ls.f;
       const r = oneToMany ? ls.f : rs.f;
       let value: number;
+      let hist: FloatHistogram | undefined;
       let keep = true;
-      if (cmp) {
+      if (ls.h !== undefined || rs.h !== undefined) {
+        const res = oneToMany
+          ? histogramBinop(op, rs.f, rs.h, ls.f, ls.h, this.ctx, rs.metric.get('__name__'))
+          : histogramBinop(op, ls.f, ls.h, rs.f, rs.h, this.ctx, ls.metric.get('__name__'));
+        if (res === null) continue;
+        value = res.f;
+        hist = res.h;
+        keep = res.keep;
+      } else if (cmp) {
         keep = compare(op, l, r);
         value = l;
+      } else if (TRIM.has(op)) {
+        trimFloats(this.ctx, op);
+        continue;
       } else {
         value = arith(op, l, r);
       }
@@ -308,9 +429,13 @@ class Binop {
         }
         set.add(metric.key);
       }
-      if (returnBool) value = keep ? 1 : 0;
-      else if (!keep) continue;
-      out.push({ metric, f: value, dropName: returnBool || !cmp || ls.dropName, o: slot });
+      if (returnBool) {
+        value = keep ? 1 : 0;
+        hist = undefined;
+      } else if (!keep) continue;
+      const o: StepSample = { metric, f: value, dropName: returnBool || (!cmp && !TRIM.has(op)) || ls.dropName, o: slot };
+      if (hist !== undefined) o.h = hist;
+      out.push(o);
     }
     if (fillL !== null) {
       for (const rs of rhs) {

@@ -242,14 +242,25 @@ function toQueryValue(v: EValue, range: boolean, t: number): QueryValue {
       const series = cleanup(v.series);
       if (range) return { type: 'matrix', series: toMatrix(series) };
       const samples: Sample[] = [];
-      for (const s of series) samples.push({ metric: s.metric, t: s.ts[0], f: s.vs[0] });
+      for (const s of series) {
+        const h = s.hs?.[0];
+        samples.push(h === undefined ? { metric: s.metric, t: s.ts[0], f: s.vs[0] } : { metric: s.metric, t: s.ts[0], f: 0, h });
+      }
       return { type: 'vector', samples };
     }
   }
 }
 
 function toMatrixSeries(s: ESeries): MatrixSeries {
-  return { metric: s.metric, points: s.ts.map((t, i) => ({ t, f: s.vs[i] })) };
+  const hs = s.hs;
+  if (hs === undefined) return { metric: s.metric, points: s.ts.map((t, i) => ({ t, f: s.vs[i] })) };
+  return {
+    metric: s.metric,
+    points: s.ts.map((t, i) => {
+      const h = hs[i];
+      return h === undefined ? { t, f: s.vs[i] } : { t, f: 0, h };
+    }),
+  };
 }
 
 function toMatrix(series: ESeries[]): MatrixSeries[] {

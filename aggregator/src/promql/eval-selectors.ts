@@ -5,13 +5,15 @@
  */
 import type { Labels } from '@edgeprom/shared';
 import type { LabelMatcher } from './parser/index.js';
-import { Matcher, isStaleNaN, type Queryable, type SampleIterator } from '../storage/index.js';
+import { Matcher, ValueType, isStaleNaN, type FloatHistogram, type Queryable, type SampleIterator } from '../storage/index.js';
 import { executionError } from './errors.js';
 
 export interface LoadedSeries {
   labels: Labels;
   ts: Float64Array;
   vs: Float64Array;
+  /** Histogram samples by index; absent when the series has none in range. */
+  hs?: (FloatHistogram | undefined)[];
   n: number;
 }
 
@@ -50,7 +52,25 @@ export function loadSeries(
     for (const s of q.select(matchers, { start: mint, end: maxt, ...hints })) {
       it = s.iterator(it);
       let n = 0;
-      while (it.next()) {
+      let hs: (FloatHistogram | undefined)[] | undefined;
+      let vt: ValueType;
+      while ((vt = it.next())) {
+        if (vt === ValueType.FloatHistogram || vt === ValueType.Histogram) {
+          if (hs === undefined) hs = [];
+          if (n === ts.length) {
+            const nts = new Float64Array(n * 2);
+            const nvs = new Float64Array(n * 2);
+            nts.set(ts);
+            nvs.set(vs);
+            ts = nts;
+            vs = nvs;
+          }
+          hs[n] = it.atFloatHistogram!();
+          ts[n] = it.atT();
+          vs[n] = 0;
+          n++;
+          continue;
+        }
         const v = it.atV();
         if (dropStale && v !== v && isStaleNaN(v)) continue;
         if (n === ts.length) {
@@ -65,7 +85,8 @@ export function loadSeries(
         vs[n] = v;
         n++;
       }
-      if (n > 0 || !dropStale) out.push({ labels: s.labels, ts: ts.slice(0, n), vs: vs.slice(0, n), n });
+      if (hs !== undefined) hs.length = n;
+      if (n > 0 || !dropStale) out.push({ labels: s.labels, ts: ts.slice(0, n), vs: vs.slice(0, n), hs, n });
     }
     if (ts.length <= MAX_SCRATCH) {
       scratchT = ts;

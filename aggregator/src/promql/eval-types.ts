@@ -5,11 +5,17 @@
  * with one step). Scalars are one series with empty labels and a point at every step.
  */
 import type { Labels } from '@edgeprom/shared';
+import type { FloatHistogram } from '../storage/index.js';
 
 export interface ESeries {
   metric: Labels;
   ts: number[];
   vs: number[];
+  /**
+   * Native histogram points, parallel to ts: where hs[i] is set the point is that histogram
+   * (vs[i] is then meaningless). Absent on float-only series, which is the fast path.
+   */
+  hs?: (FloatHistogram | undefined)[];
   /** Delayed name removal: drop `__name__` when the query finishes. */
   dropName: boolean;
 }
@@ -25,6 +31,8 @@ export type EValue =
 export interface StepSample {
   metric: Labels;
   f: number;
+  /** A native histogram sample (f is then meaningless); absent for floats. */
+  h?: FloatHistogram;
   dropName: boolean;
   /**
    * Index of the input series in stepLoop's inputs (absent on computed samples), so that
@@ -42,6 +50,8 @@ export interface StepSample {
 export interface RangeWindow {
   ts: ArrayLike<number>;
   vs: ArrayLike<number>;
+  /** Histogram samples by index, when the series has any (see ESeries.hs). */
+  hs?: ArrayLike<FloatHistogram | undefined>;
   lo: number;
   hi: number;
 }

@@ -4,8 +4,9 @@
  */
 import { Labels } from '@edgeprom/shared';
 import type { DurationExpr, DurationNode, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './parser/index.js';
-import type { Queryable, SampleIterator } from '../storage/index.js';
-import { isStaleNaN } from '../storage/index.js';
+import type { FloatHistogram, Queryable, SampleIterator } from '../storage/index.js';
+import { CounterResetHint, HistogramError, isStaleNaN, ValueType } from '../storage/index.js';
+import { interpolateHistogram } from './functions-histogram.js';
 import { executionError, duplicateLabelset, tooManySamples } from './errors.js';
 import { Annotations, type ESeries, type EValue, type StepSample } from './eval-types.js';
 import { loadSeries, toMatchers } from './eval-selectors.js';
@@ -81,7 +82,11 @@ export class Evaluator {
         if (v.kind === 'scalar') return { kind: 'scalar', series: [{ ...v.series[0], vs: v.series[0].vs.map((x) => -x) }] };
         return {
           kind: v.kind,
-          series: v.series.map((s) => ({ metric: s.metric, ts: s.ts, vs: s.vs.map((x) => -x), dropName: true })),
+          series: v.series.map((s) => {
+            const n: ESeries = { metric: s.metric, ts: s.ts, vs: s.vs.map((x) => -x), dropName: true };
+            if (s.hs !== undefined) n.hs = s.hs.map((h) => (h === undefined ? undefined : h.copy().mul(-1)));
+            return n;
+          }),
         };
       }
       case 'VectorSelector':
@@ -173,9 +178,10 @@ export class Evaluator {
   /**
    * An instant vector selector at every step: the newest sample in (ref - lookback, ref],
    * unless it is a stale marker. With `sampleTimes`, the value is the sample's timestamp in
-   * seconds (what timestamp() returns for a selector).
+   * seconds (what timestamp() returns for a selector). With `floatsOnly`, a native histogram
+   * sample is an error naming the series (info series must be floats).
    */
-  vectorSelector(vs: VectorSelector, sampleTimes: boolean): ESeries[] {
+  vectorSelector(vs: VectorSelector, sampleTimes: boolean, floatsOnly = false): ESeries[] {
     const offset = this.duration(vs.originalOffset, vs.originalOffsetExpr);
     const at = this.atTime(vs);
     const lookback = this.ctx.lookbackMs;
@@ -197,30 +203,84 @@ export class Evaluator {
         it = series.iterator(it);
         const ts: number[] = [];
         const vals: number[] = [];
+        let hs: (FloatHistogram | undefined)[] | undefined;
         let pt = -Infinity;
         let pv = 0;
-        let nt = it.next() ? it.atT() : Infinity;
+        let ph: FloatHistogram | undefined;
+        // A histogram sample seen again at a later step (lookback, subqueries) is no new reset.
+        let emittedT = NaN;
+        let repeat: FloatHistogram | undefined;
+        let nvt = it.next();
+        let nt = nvt ? it.atT() : Infinity;
         for (let k = 0; k < this.numSteps; k++) {
           const t = this.stepTime(k);
           const ref = (at ?? t) - offset;
           while (nt <= ref) {
             pt = nt;
-            pv = it.atV();
-            nt = it.next() ? it.atT() : Infinity;
+            if (nvt === ValueType.FloatHistogram || nvt === ValueType.Histogram) {
+              ph = it.atFloatHistogram!();
+              pv = 0;
+            } else {
+              ph = undefined;
+              pv = it.atV();
+            }
+            nvt = it.next();
+            nt = nvt ? it.atT() : Infinity;
           }
           if (pt <= ref - lookback) continue;
           let v = pv;
-          if (isStaleNaN(v)) continue;
+          if (ph === undefined && isStaleNaN(v)) continue;
+          let sh: FloatHistogram | undefined;
           if (vs.smoothed && pt < ref && nt < ref + lookback) {
-            const nv = it.atV();
-            if (!isStaleNaN(nv)) v = v + ((nv - v) * (ref - pt)) / (nt - pt);
+            const nextIsH = nvt === ValueType.FloatHistogram || nvt === ValueType.Histogram;
+            if (ph === undefined && !nextIsH) {
+              const nv = it.atV();
+              if (!isStaleNaN(nv)) v = v + ((nv - v) * (ref - pt)) / (nt - pt);
+            } else if (ph !== undefined && nextIsH) {
+              const nh = it.atFloatHistogram!();
+              try {
+                sh = interpolateHistogram(ph, pt, nh, nt, ref, nh.counterResetHint !== CounterResetHint.Gauge);
+              } catch (e) {
+                if (!(e instanceof HistogramError)) throw e;
+                this.ctx.annotations.warn(
+                  `vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(series.labels.get('__name__'))}`,
+                  vs.positionRange,
+                );
+                continue;
+              }
+            } else if (nextIsH || !isStaleNaN(it.atV())) {
+              // One float, one histogram (a stale marker ahead ends the series instead).
+              this.ctx.annotations.warn(
+                `encountered a mix of histograms and floats for metric name ${JSON.stringify(series.labels.get('__name__'))}`,
+                vs.positionRange,
+              );
+              continue;
+            }
           }
+          if (ph !== undefined && floatsOnly) {
+            throw executionError(`info series ${series.labels.toString()} has a native histogram sample: info metrics must have float samples`);
+          }
+          if (ph !== undefined && !sampleTimes) {
+            if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);
+            let h = sh ?? ph;
+            if (sh === undefined && pt === emittedT && h.counterResetHint === CounterResetHint.Reset) {
+              if (repeat === undefined) {
+                repeat = h.copy();
+                repeat.counterResetHint = CounterResetHint.NotReset;
+              }
+              h = repeat;
+            } else repeat = undefined;
+            emittedT = pt;
+            hs.push(h);
+          } else if (hs !== undefined) hs.push(undefined);
           ts.push(t);
           vals.push(sampleTimes ? pt / 1000 : v);
         }
         if (ts.length > 0) {
           total += ts.length;
-          out.push({ metric: series.labels, ts, vs: vals, dropName: false });
+          const es: ESeries = { metric: series.labels, ts, vs: vals, dropName: false };
+          if (hs !== undefined) es.hs = hs;
+          out.push(es);
         }
       }
     } finally {
@@ -252,7 +312,7 @@ export class Evaluator {
       });
       for (const s of loaded) this.ctx.stats.totalQueryableSamples += s.n;
       return {
-        series: loaded.map((s) => ({ metric: s.labels, ts: s.ts, vs: s.vs, n: s.n, dropName: false })),
+        series: loaded.map((s) => ({ metric: s.labels, ts: s.ts, vs: s.vs, hs: s.hs, n: s.n, dropName: false })),
         range,
         offset,
         at,
@@ -275,7 +335,7 @@ export class Evaluator {
     const v = subStart > lastRef ? { kind: 'vector' as const, series: [] } : inner.eval(e.expr);
     if (v.kind === 'string' || v.kind === 'matrix') throw executionError('subquery of a non-instant expression');
     return {
-      series: v.series.map((s) => ({ metric: s.metric, ts: s.ts, vs: s.vs, n: s.ts.length, dropName: s.dropName })),
+      series: v.series.map((s) => ({ metric: s.metric, ts: s.ts, vs: s.vs, hs: s.hs, n: s.ts.length, dropName: s.dropName })),
       range,
       offset,
       at,
@@ -296,22 +356,27 @@ export class Evaluator {
         let hi = lo;
         while (hi < s.n && s.ts[hi] <= ref + (src.smoothed ? this.ctx.lookbackMs : 0)) hi++;
         const w = src.smoothed
-          ? smoothedPoints({ ts: s.ts, vs: s.vs, lo, hi }, ref - src.range, ref)
-          : anchoredPoints({ ts: s.ts, vs: s.vs, lo, hi }, ref - src.range, ref);
-        if (w !== null) out.push({ metric: s.metric, ts: Array.from(w.ts), vs: Array.from(w.vs), dropName: s.dropName });
+          ? smoothedPoints({ ts: s.ts, vs: s.vs, hs: s.hs, lo, hi }, ref - src.range, ref)
+          : anchoredPoints({ ts: s.ts, vs: s.vs, hs: s.hs, lo, hi }, ref - src.range, ref);
+        if (w === null) continue;
+        const es: ESeries = { metric: s.metric, ts: Array.from(w.ts), vs: Array.from(w.vs), dropName: s.dropName };
+        if (w.hs !== undefined) es.hs = Array.from(w.hs);
+        out.push(es);
       }
       return out;
     }
     for (const s of src.series) {
       const ts: number[] = [];
       const vs: number[] = [];
+      const hs: (FloatHistogram | undefined)[] | undefined = s.hs === undefined ? undefined : [];
       for (let i = 0; i < s.n; i++) {
         if (s.ts[i] > ref - src.range && s.ts[i] <= ref) {
           ts.push(s.ts[i]);
           vs.push(s.vs[i]);
+          if (hs !== undefined) hs.push(s.hs![i]);
         }
       }
-      if (ts.length > 0) out.push({ metric: s.metric, ts, vs, dropName: s.dropName });
+      if (ts.length > 0) out.push(hs === undefined ? { metric: s.metric, ts, vs, dropName: s.dropName } : { metric: s.metric, ts, vs, hs, dropName: s.dropName });
     }
     return out;
   }
@@ -319,24 +384,52 @@ export class Evaluator {
   /**
    * Maps every point of every series on its own (functions and operators whose output
    * series are their input series): no per-step vectors. fn gets the value and the step
-   * index and returns the new value, or null to drop the point.
+   * index and returns the new value, or null to drop the point. Histogram points go to hfn
+   * (a histogram, a float or null to drop it); without hfn they are dropped, as Prometheus's
+   * float-only functions do.
    */
-  mapPoints(series: ESeries[], dropName: boolean, fn: (f: number, k: number) => number | null): ESeries[] {
+  mapPoints(
+    series: ESeries[],
+    dropName: boolean,
+    fn: (f: number, k: number) => number | null,
+    hfn?: (h: FloatHistogram, k: number) => FloatHistogram | number | null,
+  ): ESeries[] {
     const out: ESeries[] = [];
     let total = 0;
     for (const s of series) {
       const ts: number[] = [];
       const vs: number[] = [];
+      const shs = s.hs;
+      let hs: (FloatHistogram | undefined)[] | undefined;
       for (let i = 0; i < s.ts.length; i++) {
         const k = this.interval > 0 ? Math.round((s.ts[i] - this.start) / this.interval) : 0;
+        const h = shs === undefined ? undefined : shs[i];
+        if (h !== undefined) {
+          if (hfn === undefined) continue;
+          const r = hfn(h, k);
+          if (r === null) continue;
+          if (typeof r === 'number') {
+            if (hs !== undefined) hs.push(undefined);
+            vs.push(r);
+          } else {
+            if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);
+            hs.push(r);
+            vs.push(0);
+          }
+          ts.push(s.ts[i]);
+          continue;
+        }
         const v = fn(s.vs[i], k);
         if (v === null) continue;
         ts.push(s.ts[i]);
         vs.push(v);
+        if (hs !== undefined) hs.push(undefined);
       }
       if (ts.length > 0) {
         total += ts.length;
-        out.push({ metric: s.metric, ts, vs, dropName: dropName || s.dropName });
+        const es: ESeries = { metric: s.metric, ts, vs, dropName: dropName || s.dropName };
+        if (hs !== undefined) es.hs = hs;
+        out.push(es);
       }
     }
     this.countSamples(total);
@@ -351,7 +444,8 @@ export class Evaluator {
     const cursors = inputs.map((m) => new Int32Array(m.length));
     // One sample object per input series, updated in place each step: fn's outputs are
     // consumed before the next step, so nothing may keep them.
-    const cells = inputs.map((m) => m.map((s, i): StepSample => ({ metric: s.metric, f: 0, dropName: s.dropName, i })));
+    // `h` is present from the start so that every cell keeps one shape (fast property loads).
+    const cells = inputs.map((m) => m.map((s, i): StepSample => ({ metric: s.metric, f: 0, h: undefined, dropName: s.dropName, i })));
     const byKey = new Map<string, ESeries>();
     const byObject = new WeakMap<Labels, ESeries>();
     const bySlot: (ESeries | undefined)[] = [];
@@ -371,6 +465,7 @@ export class Evaluator {
           if (c < s.ts.length && s.ts[c] === t) {
             const x = cell[j];
             x.f = s.vs[c];
+            x.h = s.hs === undefined ? undefined : s.hs[c];
             vec.push(x);
             cur[j] = c + 1;
           }
@@ -392,6 +487,10 @@ export class Evaluator {
           else byObject.set(o.metric, s);
         }
         if (s.ts.length > 0 && s.ts[s.ts.length - 1] === t) throw duplicateLabelset();
+        if (o.h !== undefined) {
+          if (s.hs === undefined) s.hs = new Array<FloatHistogram | undefined>(s.ts.length).fill(undefined);
+          s.hs.push(o.h);
+        } else if (s.hs !== undefined) s.hs.push(undefined);
         s.ts.push(t);
         s.vs.push(o.f);
         total++;
@@ -407,6 +506,7 @@ export interface SourceSeries {
   metric: Labels;
   ts: ArrayLike<number>;
   vs: ArrayLike<number>;
+  hs?: ArrayLike<FloatHistogram | undefined>;
   n: number;
   dropName: boolean;
 }

@@ -5,6 +5,8 @@
  */
 import { executionError } from './errors.js';
 import type { RangeWindow } from './eval-types.js';
+import { HistogramError, type FloatHistogram } from '../storage/index.js';
+import { interpolateHistogram } from './functions-histogram.js';
 
 const ANCHORED_OK = ['changes', 'delta', 'increase', 'rate', 'resets'];
 const SMOOTHED_OK = ['delta', 'increase', 'rate'];
@@ -85,40 +87,66 @@ export function anchoredPoints(w: RangeWindow, mint: number, maxt: number): Rang
   if (ts[lo + last] <= mint) return null;
   const left = vs[lo + first];
   const right = vs[lo + last];
+  const hs = w.hs;
+  const leftH = hs?.[lo + first];
+  const rightH = hs?.[lo + last];
   if (ts[lo + first] <= mint) first++;
   if (ts[lo + last] >= maxt) last--;
   const ots = [mint];
   const ovs = [left];
+  const ohs = hs === undefined ? undefined : [leftH];
   for (let i = first; i <= last; i++) {
     ots.push(ts[lo + i]);
     ovs.push(vs[lo + i]);
+    ohs?.push(hs![lo + i]);
   }
   ots.push(maxt);
   ovs.push(right);
-  return { ts: ots, vs: ovs, lo: 0, hi: ots.length };
+  ohs?.push(rightH);
+  return { ts: ots, vs: ovs, hs: ohs, lo: 0, hi: ots.length };
 }
 
-/** A smoothed window: boundary values interpolated between the samples around them. */
+/**
+ * A smoothed window: boundary values interpolated between the samples around them
+ * (histograms too; a boundary between a float and a histogram, or between exponential and
+ * custom buckets, cannot be interpolated and gives no window).
+ */
 export function smoothedPoints(w: RangeWindow, mint: number, maxt: number): RangeWindow | null {
   const { ts, vs, lo } = w;
+  const hs = w.hs;
   const n = w.hi - lo;
   if (n === 0) return null;
   let last = n - 1;
   let first = Math.max(0, search(last, (i) => ts[lo + i] > mint) - 1);
   last = search(last, (i) => ts[lo + i] >= maxt);
   if (ts[lo + last] <= mint) return null;
-  const left = ts[lo + first] < mint ? interpolate(ts[lo + first], vs[lo + first], ts[lo + first + 1], vs[lo + first + 1], mint, false) : vs[lo + first];
-  const right =
-    last > 0 && ts[lo + last] > maxt ? interpolate(ts[lo + last - 1], vs[lo + last - 1], ts[lo + last], vs[lo + last], maxt, false) : vs[lo + last];
+  const at = (i: number, j: number, t: number): [number, FloatHistogram | undefined] | null => {
+    const a = hs?.[lo + i];
+    const b = hs?.[lo + j];
+    if (a === undefined && b === undefined) return [interpolate(ts[lo + i], vs[lo + i], ts[lo + j], vs[lo + j], t, false), undefined];
+    if (a === undefined || b === undefined) return null;
+    try {
+      return [0, interpolateHistogram(a, ts[lo + i], b, ts[lo + j], t, false)];
+    } catch (e) {
+      if (e instanceof HistogramError) return null;
+      throw e;
+    }
+  };
+  const left = ts[lo + first] < mint ? at(first, first + 1, mint) : ([vs[lo + first], hs?.[lo + first]] as const);
+  const right = last > 0 && ts[lo + last] > maxt ? at(last - 1, last, maxt) : ([vs[lo + last], hs?.[lo + last]] as const);
+  if (left === null || right === null) return null;
   if (ts[lo + first] <= mint) first++;
   if (ts[lo + last] >= maxt) last--;
   const ots = [mint];
-  const ovs = [left];
+  const ovs = [left[0]];
+  const ohs = hs === undefined ? undefined : [left[1]];
   for (let i = first; i <= last; i++) {
     ots.push(ts[lo + i]);
     ovs.push(vs[lo + i]);
+    ohs?.push(hs![lo + i]);
   }
   ots.push(maxt);
-  ovs.push(right);
-  return { ts: ots, vs: ovs, lo: 0, hi: ots.length };
+  ovs.push(right[0]);
+  ohs?.push(right[1]);
+  return { ts: ots, vs: ovs, hs: ohs, lo: 0, hi: ots.length };
 }

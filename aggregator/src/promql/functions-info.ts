@@ -156,7 +156,7 @@ function infoByReadTime(ev: Evaluator, sel: VectorSelector, refs: number[]): (k:
   // evaluation over them selects the info series once.
   const constant = refs.every((r) => r === refs[0]);
   const sub = constant ? ev.withRange(refs[0], refs[0], 1) : ev.withRange(refs[0], refs[refs.length - 1], ev.interval);
-  const series = sub.vectorSelector(sel, true);
+  const series = sub.vectorSelector(sel, true, true);
   const perStep: { labels: Labels; t: number }[][] = [];
   for (let k = 0; k < sub.numSteps; k++) perStep.push([]);
   for (const s of series) {

@@ -9,11 +9,14 @@ import type { ESeries, EValue, RangeWindow, StepSample } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 import { KEEPS_NAME, RANGE_FUNCTIONS, type RangeEnv } from './functions-range.js';
 import { INSTANT_FUNCTIONS } from './functions-instant.js';
-import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram-quantile.js';
+import { formatOpenMetricsFloat, histogramFraction, histogramQuantile, histogramQuantiles } from './histogram-quantile.js';
 import { labelJoin, labelReplace, sortByLabel } from './functions-labels.js';
 import { formatGo } from './aggregations.js';
 import { evalInfo } from './functions-info.js';
 import { anchoredPoints, checkExtendedModifier, extendedRate } from './functions-extended.js';
+import { histogramExtendedRate, histogramRangeFn, windowHasHistogram, type HistEnv } from './functions-histogram.js';
+import type { FloatHistogram } from '../storage/index.js';
+import { nativeFraction, nativeQuantile, nativeVariance } from './histogram-native.js';
 
 export function unwrapParens(e: Expr): Expr {
   while (e.type === 'ParenExpr') e = e.expr;
@@ -55,7 +58,15 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
       const v = ev.evalVector(e.args[0]);
       const out = new Array<number>(ev.numSteps).fill(NaN);
       ev.stepLoop([v], ([vec], k) => {
-        out[k] = vec.length === 1 ? vec[0].f : NaN;
+        // Histograms do not count: the one float among them, if any, is the scalar.
+        let f = NaN;
+        let floats = 0;
+        for (const s of vec) {
+          if (s.h !== undefined) continue;
+          floats++;
+          f = s.f;
+        }
+        out[k] = floats === 1 ? f : NaN;
         return [];
       });
       return scalarSteps(ev, (_t, k) => out[k]);
@@ -81,7 +92,12 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
     case 'histogram_quantile': {
       const q = ev.evalScalar(e.args[0]);
       const input = ev.evalVector(e.args[1]);
-      return vec(ev, [input], ([v], k) => histogramQuantile(ev, e, q[k], v));
+      return vec(ev, [input], ([v], k) => {
+        const { classic, native } = splitNative(ev, e, 1, v);
+        const out = histogramQuantile(ev, e, q[k], classic);
+        for (const s of native) out.push({ metric: s.metric, f: quantileOf(ev, e.args[1], q[k], s), dropName: true });
+        return out;
+      });
     }
     case 'label_replace':
       return labelReplace(ev, e);
@@ -91,7 +107,8 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
     case 'sort_desc': {
       const input = ev.evalVector(e.args[0]);
       const desc = name === 'sort_desc';
-      return vec(ev, [input], ([v]) => [...v].sort((a, b) => sortCompare(a.f, b.f, desc)));
+      // Histogram samples have no order: they are left out.
+      return vec(ev, [input], ([v]) => v.filter((s) => s.h === undefined).sort((a, b) => sortCompare(a.f, b.f, desc)));
     }
     case 'sort_by_label':
     case 'sort_by_label_desc':
@@ -100,14 +117,36 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
       const lo = ev.evalScalar(e.args[0]);
       const hi = ev.evalScalar(e.args[1]);
       const input = ev.evalVector(e.args[2]);
-      return vec(ev, [input], ([v], k) => histogramFraction(ev, e, lo[k], hi[k], v));
+      return vec(ev, [input], ([v], k) => {
+        const { classic, native } = splitNative(ev, e, 2, v);
+        const out = histogramFraction(ev, e, lo[k], hi[k], classic);
+        for (const s of native) {
+          if (Number.isNaN(s.h!.sum)) {
+            ev.ctx.annotations.info(
+              `input to histogram_fraction has NaN observations, which are excluded from all fractions for metric name ${JSON.stringify(s.metric.get('__name__'))}`,
+              e.args[2].positionRange,
+            );
+          }
+          out.push({ metric: s.metric, f: nativeFraction(lo[k], hi[k], s.h!), dropName: true });
+        }
+        return out;
+      });
     }
     case 'histogram_quantiles': {
       const input = ev.evalVector(e.args[0]);
       const label = ev.eval(e.args[1]);
       if (label.kind !== 'string') throw executionError('histogram_quantiles needs a label name');
       const qs = e.args.slice(2).map((a) => ev.evalScalar(a));
-      return vec(ev, [input], ([v], k) => histogramQuantiles(ev, e, label.value, qs.map((q) => q[k]), v));
+      return vec(ev, [input], ([v], k) => {
+        const { classic, native } = splitNative(ev, e, 0, v);
+        const out = histogramQuantiles(ev, e, label.value, qs.map((q) => q[k]), classic);
+        for (const s of native) {
+          for (const q of qs) {
+            out.push({ metric: s.metric.with(label.value, formatOpenMetricsFloat(q[k])), f: quantileOf(ev, e.args[0], q[k], s), dropName: true });
+          }
+        }
+        return out;
+      });
     }
     case 'histogram_count':
     case 'histogram_sum':
@@ -115,8 +154,9 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
     case 'histogram_stddev':
     case 'histogram_stdvar': {
       // Defined on native histograms only: float samples give no output.
-      for (const a of e.args) ev.eval(a);
-      return { kind: 'vector', series: [] };
+      const input = ev.evalVector(e.args[0]);
+      const stat = HISTOGRAM_STATS[name];
+      return { kind: 'vector', series: ev.mapPoints(input, true, () => null, (h) => stat(h)) };
     }
     case 'info':
       return evalInfo(ev, e);
@@ -146,6 +186,56 @@ export function evalCall(ev: Evaluator, e: Call): EValue {
       return impl(f, args);
     }),
   };
+}
+
+/** A native histogram's quantile, with Prometheus's info when NaN observations affect it. */
+function quantileOf(ev: Evaluator, arg: Expr, q: number, s: StepSample): number {
+  const [v, effect] = nativeQuantile(q, s.h!);
+  if (effect !== null) {
+    ev.ctx.annotations.info(
+      `input to histogram_quantile has NaN observations, result is ${effect === 'nan' ? 'NaN' : 'skewed higher'} for metric name ${JSON.stringify(s.metric.get('__name__'))}`,
+      arg.positionRange,
+    );
+  }
+  return v;
+}
+
+const HISTOGRAM_STATS: Readonly<Record<string, (h: FloatHistogram) => number>> = {
+  histogram_count: (h) => h.count,
+  histogram_sum: (h) => h.sum,
+  histogram_avg: (h) => h.sum / h.count,
+  histogram_stddev: (h) => Math.sqrt(nativeVariance(h)),
+  histogram_stdvar: nativeVariance,
+};
+
+/**
+ * Native histogram samples apart from classic bucket samples. A native histogram with the
+ * labels of a classic one (without `le`) makes both ambiguous: both are dropped, with a
+ * warning, as Prometheus does.
+ */
+function splitNative(ev: Evaluator, e: Call, argIdx: number, v: StepSample[]): { classic: StepSample[]; native: StepSample[] } {
+  let native: StepSample[] | undefined;
+  for (const s of v) if (s.h !== undefined) (native ??= []).push(s);
+  if (native === undefined) return { classic: v, native: [] };
+  const nativeKeys = new Set(native.map((s) => s.metric.key));
+  const conflicts = new Set<string>();
+  const classic: StepSample[] = [];
+  for (const s of v) {
+    if (s.h !== undefined) continue;
+    const key = s.metric.without('le').key;
+    if (nativeKeys.has(key)) {
+      if (!conflicts.has(key)) {
+        conflicts.add(key);
+        ev.ctx.annotations.warn(
+          `vector contains a mix of classic and native histograms for metric name ${JSON.stringify(s.metric.get('__name__'))}`,
+          e.args[argIdx].positionRange,
+        );
+      }
+      continue;
+    }
+    classic.push(s);
+  }
+  return { classic, native: conflicts.size === 0 ? native : native.filter((s) => !conflicts.has(s.metric.key)) };
 }
 
 /** Ascending with NaN last (sort), or descending with NaN last (sort_desc). */
@@ -214,7 +304,7 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
   const present = isAbsent ? new Uint8Array(n) : null;
   const out: ESeries[] = [];
   const env: RangeEnv = { t: 0, rangeStart: 0, rangeEnd: 0, rangeMs: src.range, args: [] };
-  const w: RangeWindow = { ts: [], vs: [], lo: 0, hi: 0 };
+  const w: RangeWindow = { ts: [], vs: [], hs: undefined, lo: 0, hi: 0 };
   let total = 0;
   // Prometheus holds one window at a time besides the output: count the widest one.
   let widest = 0;
@@ -234,8 +324,12 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
     let hi = 0;
     const ts: number[] = [];
     const vs: number[] = [];
+    let hs: (FloatHistogram | undefined)[] | undefined;
     w.ts = s.ts;
     w.vs = s.vs;
+    w.hs = s.hs;
+    const henv: HistEnv | undefined =
+      s.hs === undefined ? undefined : { annotations: ev.ctx.annotations, pos: e.args[idx].positionRange, metric: s.metric };
     for (let k = 0; k < n; k++) {
       const t = ev.stepTime(k);
       const ref = (src.at ?? t) - src.offset;
@@ -254,7 +348,32 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
       env.rangeEnd = ref;
       for (let i = 0; i < otherArgs.length; i++) env.args[i] = otherArgs[i][k];
       let v: number | null;
-      if (!extended) v = fn!(w, env);
+      if (henv !== undefined && !extended && windowHasHistogram(w)) {
+        const r = histogramRangeFn(name, fn, w, env, henv);
+        if (r === null) continue;
+        if (typeof r !== 'number') {
+          if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);
+          hs.push(r);
+          ts.push(t);
+          vs.push(0);
+          continue;
+        }
+        v = r;
+      } else if (henv !== undefined && extended && windowHasHistogram(w)) {
+        const r =
+          name === 'rate' || name === 'increase' || name === 'delta'
+            ? histogramExtendedRate(w, env.rangeStart, env.rangeEnd, src.range, src.smoothed, name !== 'delta', name === 'rate', henv)
+            : ((aw) => (aw === null ? null : histogramRangeFn(name, fn, aw, env, henv)))(anchoredPoints(w, env.rangeStart, env.rangeEnd));
+        if (r === null) continue;
+        if (typeof r !== 'number') {
+          if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);
+          hs.push(r);
+          ts.push(t);
+          vs.push(0);
+          continue;
+        }
+        v = r;
+      } else if (!extended) v = fn!(w, env);
       else if (name === 'rate' || name === 'increase' || name === 'delta') {
         v = extendedRate(w, env.rangeStart, env.rangeEnd, src.range, src.smoothed, name !== 'delta', name === 'rate');
       } else {
@@ -264,10 +383,13 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
       if (v === null) continue;
       ts.push(t);
       vs.push(v);
+      if (hs !== undefined) hs.push(undefined);
     }
     if (ts.length > 0) {
       total += ts.length;
-      out.push({ metric: s.metric, ts, vs, dropName: keepName ? s.dropName : true });
+      const es: ESeries = { metric: s.metric, ts, vs, dropName: keepName ? s.dropName : true };
+      if (hs !== undefined) es.hs = hs;
+      out.push(es);
     }
   }
   ev.countSamples(total + widest);

@@ -6,6 +6,7 @@
  */
 import { duplicateLabelset } from './errors.js';
 import type { ESeries } from './eval-types.js';
+import type { FloatHistogram } from '../storage/index.js';
 
 /** Drops `__name__` where delayed removal asked for it; equal label sets then are an error. */
 export function dropNames(series: ESeries[]): ESeries[] {
@@ -29,15 +30,16 @@ export function dropNames(series: ESeries[]): ESeries[] {
       continue;
     }
     // Same labels after dropping names: fine only where their steps do not overlap.
-    const pts = new Map<number, number>();
-    prev.ts.forEach((t, i) => pts.set(t, prev.vs[i]));
+    const pts = new Map<number, [number, FloatHistogram | undefined]>();
+    prev.ts.forEach((t, i) => pts.set(t, [prev.vs[i], prev.hs?.[i]]));
     for (let i = 0; i < s.ts.length; i++) {
       if (pts.has(s.ts[i])) throw duplicateLabelset();
-      pts.set(s.ts[i], s.vs[i]);
+      pts.set(s.ts[i], [s.vs[i], s.hs?.[i]]);
     }
     const ts = [...pts.keys()].sort((a, b) => a - b);
     prev.ts = ts;
-    prev.vs = ts.map((t) => pts.get(t)!);
+    prev.vs = ts.map((t) => pts.get(t)![0]);
+    if (prev.hs !== undefined || s.hs !== undefined) prev.hs = ts.map((t) => pts.get(t)![1]);
   }
   return merged;
 }

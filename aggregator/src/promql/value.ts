@@ -4,17 +4,22 @@
  * series). Times are ms since the epoch; values float64.
  */
 import type { Labels } from '@edgeprom/shared';
+import type { FloatHistogram } from '../storage/index.js';
 
 export interface Sample {
   metric: Labels;
   /** ms. */
   t: number;
   f: number;
+  /** A native histogram sample (f is then 0). */
+  h?: FloatHistogram;
 }
 
 export interface Point {
   t: number;
   f: number;
+  /** A native histogram point (f is then 0). */
+  h?: FloatHistogram;
 }
 
 export interface MatrixSeries {

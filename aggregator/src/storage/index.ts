@@ -7,4 +7,5 @@ export * from './interface.js';
 export * from './matcher.js';
 export * from './errors.js';
 export * from './value.js';
+export * from './histogram.js';
 export { MemoryStorage } from './memory.js';

@@ -19,6 +19,7 @@
  */
 import type { Labels } from '@edgeprom/shared';
 import type { Matcher } from './matcher.js';
+import type { FloatHistogram } from './histogram.js';
 
 /**
  * Options of one write transaction (Prometheus's storage.AppendOptions). The default, `{}`,
@@ -97,6 +98,14 @@ export interface Appender {
    * payloads, ±Infinity and -0 are kept bit-exact).
    */
   append(labels: Labels, t: number, v: number): void;
+  /**
+   * Buffers one native histogram sample (Prometheus's AppendHistogram with a float
+   * histogram), under the same rules as `append`: a histogram at the timestamp of a stored
+   * sample is ignored when equal, ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP otherwise. The store
+   * keeps `h` itself: the caller must not change it afterwards. Optional: a store without
+   * native histograms leaves it out, and writers check for it (histogramAppender()).
+   */
+  appendHistogram?(labels: Labels, t: number, h: FloatHistogram): void;
   /**
    * Applies the buffered samples. They are visible to `select` calls made after commit()
    * is called; the promise resolves once they are durable (after the WAL write, once there
@@ -178,10 +187,11 @@ export interface Series {
 }
 
 /**
- * What a sample holds. Only floats exist today; the type leaves room for native histograms
- * without changing every caller's loop (`while (it.next()) ...` works because None is 0).
+ * What a sample holds, as Prometheus's chunkenc.ValueType: a float or a native histogram
+ * (`while (it.next()) ...` works because None is 0). Stores hand histograms to PromQL as
+ * float histograms only, so Histogram (integer counts) is never returned today.
  */
-export const ValueType = { None: 0, Float: 1 } as const;
+export const ValueType = { None: 0, Float: 1, Histogram: 2, FloatHistogram: 3 } as const;
 export type ValueType = (typeof ValueType)[keyof typeof ValueType];
 
 /**
@@ -199,6 +209,12 @@ export interface SampleIterator {
   seek(t: number): ValueType;
   /** Timestamp (ms) of the current sample. Undefined before the first next()/seek(). */
   atT(): number;
-  /** Value of the current sample, bit-exact. */
+  /** Value of the current sample, bit-exact (float samples only). */
   atV(): number;
+  /**
+   * The current sample when next()/seek() returned ValueType.FloatHistogram. The returned
+   * object belongs to the store: copy it before changing it. Stores that never return
+   * histogram samples may leave this out.
+   */
+  atFloatHistogram?(): FloatHistogram;
 }

@@ -27,12 +27,15 @@ import { ValueType } from './interface.js';
 import type { Matcher } from './matcher.js';
 import { appenderClosed, querierClosed, SampleError } from './errors.js';
 import { isValidTimestamp, sameBits } from './value.js';
+import type { FloatHistogram } from './histogram.js';
 
 interface MemSeries {
   labels: Labels;
   ts: Float64Array;
   // Float64Array rather than number[]: V8 rewrites NaN payloads in plain arrays.
   vs: Float64Array;
+  /** Native histogram samples by index (undefined: a float sample); absent until the first. */
+  hs: (FloatHistogram | undefined)[] | undefined;
   n: number;
 }
 
@@ -40,6 +43,13 @@ interface Pending {
   labels: Labels;
   t: number;
   v: number;
+  h?: FloatHistogram;
+}
+
+/** Same sample: same float bits, or equal histograms. */
+function sameSample(v: number, h: FloatHistogram | undefined, ov: number, oh: FloatHistogram | undefined): boolean {
+  if (h !== undefined || oh !== undefined) return h !== undefined && oh !== undefined && h.equals(oh);
+  return sameBits(v, ov);
 }
 
 export interface MemoryStorageOptions {
@@ -85,6 +95,14 @@ class MemoryAppender implements Appender {
   }
 
   append(labels: Labels, t: number, v: number): void {
+    this.#add(labels, t, v, undefined);
+  }
+
+  appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {
+    this.#add(labels, t, 0, h);
+  }
+
+  #add(labels: Labels, t: number, v: number, h: FloatHistogram | undefined): void {
     const pending = this.#pending;
     if (pending === undefined) throw appenderClosed();
     if (labels.size === 0) throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
@@ -92,47 +110,57 @@ class MemoryAppender implements Appender {
       throw new SampleError('ERR_INVALID_SAMPLE', labels, t, 'timestamp must be an integer within ±2^52 ms');
     }
     if (this.#outOfOrder) {
-      this.#appendAnyOrder(pending, labels, t, v);
+      this.#appendAnyOrder(pending, labels, t, v, h);
       return;
     }
     const mine = this.#last.get(labels.key);
     let lastT = -Infinity;
     let lastV = 0;
+    let lastH: FloatHistogram | undefined;
     if (mine) {
       lastT = mine.t;
       lastV = mine.v;
+      lastH = mine.h;
     } else {
       const s = this.#series.get(labels.key);
       if (s) {
         lastT = s.ts[s.n - 1];
         lastV = s.vs[s.n - 1];
+        lastH = s.hs?.[s.n - 1];
       }
     }
     if (t < lastT) throw new SampleError('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
     if (t === lastT) {
-      if (sameBits(v, lastV)) return;
+      if (sameSample(v, h, lastV, lastH)) return;
       throw new SampleError('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
     }
-    const p = { labels, t, v };
+    const p: Pending = h === undefined ? { labels, t, v } : { labels, t, v, h };
     pending.push(p);
     this.#last.set(labels.key, p);
   }
 
-  #appendAnyOrder(pending: Pending[], labels: Labels, t: number, v: number): void {
+  #appendAnyOrder(pending: Pending[], labels: Labels, t: number, v: number, h: FloatHistogram | undefined): void {
     let old: number | undefined;
+    let oldH: FloatHistogram | undefined;
     const s = this.#series.get(labels.key);
     const mine = this.#byT.get(labels.key);
     if (s) {
       const i = lowerBound(s.ts, s.n, t);
-      if (i < s.n && s.ts[i] === t) old = s.vs[i];
+      if (i < s.n && s.ts[i] === t) {
+        old = s.vs[i];
+        oldH = s.hs?.[i];
+      }
     }
     const p = mine?.get(t);
-    if (old === undefined && p) old = p.v;
+    if (old === undefined && p) {
+      old = p.v;
+      oldH = p.h;
+    }
     if (old !== undefined) {
-      if (sameBits(v, old)) return;
+      if (sameSample(v, h, old, oldH)) return;
       throw new SampleError('ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', labels, t);
     }
-    const np = { labels, t, v };
+    const np: Pending = h === undefined ? { labels, t, v } : { labels, t, v, h };
     pending.push(np);
     if (mine) mine.set(t, np);
     else this.#byT.set(labels.key, new Map([[t, np]]));
@@ -142,10 +170,10 @@ class MemoryAppender implements Appender {
     const pending = this.#pending;
     if (pending === undefined) throw appenderClosed();
     this.#pending = undefined;
-    for (const { labels, t, v } of pending) {
+    for (const { labels, t, v, h } of pending) {
       let s = this.#series.get(labels.key);
       if (!s) {
-        s = { labels, ts: new Float64Array(8), vs: new Float64Array(8), n: 0 };
+        s = { labels, ts: new Float64Array(8), vs: new Float64Array(8), hs: undefined, n: 0 };
         this.#series.set(labels.key, s);
       }
       // Re-check: another transaction may have committed newer samples meanwhile.
@@ -167,6 +195,11 @@ class MemoryAppender implements Appender {
       s.vs.copyWithin(at + 1, at, s.n);
       s.ts[at] = t;
       s.vs[at] = v;
+      if (h !== undefined || s.hs !== undefined) {
+        if (s.hs === undefined) s.hs = [];
+        while (s.hs.length < s.n) s.hs.push(undefined);
+        s.hs.splice(at, 0, h);
+      }
       s.n++;
     }
   }
@@ -194,7 +227,7 @@ class MemoryQuerier implements Querier {
       // Snapshot: the arrays as they are now and the sample range inside [mint, maxt].
       const from = lowerBound(s.ts, s.n, this.mint);
       const to = lowerBound(s.ts, s.n, this.maxt + 1);
-      out.push(new MemorySeries(s.labels, s.ts, s.vs, from, to));
+      out.push(new MemorySeries(s.labels, s.ts, s.vs, s.hs?.slice(0, s.n), from, to));
     }
     return out.sort((a, b) => Labels.compare(a.labels, b.labels));
   }
@@ -245,13 +278,15 @@ class MemorySeries implements Series {
   readonly labels: Labels;
   readonly ts: Float64Array;
   readonly vs: Float64Array;
+  readonly hs: readonly (FloatHistogram | undefined)[] | undefined;
   readonly from: number;
   readonly to: number;
 
-  constructor(labels: Labels, ts: Float64Array, vs: Float64Array, from: number, to: number) {
+  constructor(labels: Labels, ts: Float64Array, vs: Float64Array, hs: readonly (FloatHistogram | undefined)[] | undefined, from: number, to: number) {
     this.labels = labels;
     this.ts = ts;
     this.vs = vs;
+    this.hs = hs;
     this.from = from;
     this.to = to;
   }
@@ -265,6 +300,7 @@ class MemorySeries implements Series {
 class MemoryIterator implements SampleIterator {
   #ts: Float64Array = new Float64Array(0);
   #vs: Float64Array = new Float64Array(0);
+  #hs: readonly (FloatHistogram | undefined)[] | undefined = undefined;
   #i = 0;
   #from = 0;
   #to = 0;
@@ -272,24 +308,38 @@ class MemoryIterator implements SampleIterator {
   reset(s: MemorySeries): this {
     this.#ts = s.ts;
     this.#vs = s.vs;
+    this.#hs = s.hs;
     this.#from = s.from;
     this.#to = s.to;
     this.#i = s.from - 1;
     return this;
   }
 
+  #type(): ValueType {
+    if (this.#i >= this.#to) return ValueType.None;
+    return this.#hs !== undefined && this.#hs[this.#i] !== undefined ? ValueType.FloatHistogram : ValueType.Float;
+  }
+
   next(): ValueType {
     if (this.#i < this.#to) this.#i++;
-    return this.#i < this.#to ? ValueType.Float : ValueType.None;
+    if (this.#i >= this.#to) return ValueType.None;
+    if (this.#hs === undefined) return ValueType.Float;
+    return this.#hs[this.#i] !== undefined ? ValueType.FloatHistogram : ValueType.Float;
   }
 
   seek(t: number): ValueType {
     if (this.#i >= this.#to) return ValueType.None;
-    if (this.#i >= this.#from && this.#ts[this.#i] >= t) return ValueType.Float;
+    if (this.#i >= this.#from && this.#ts[this.#i] >= t) return this.#type();
     let i = Math.max(this.#i, this.#from);
     while (i < this.#to && this.#ts[i] < t) i++;
     this.#i = i;
-    return i < this.#to ? ValueType.Float : ValueType.None;
+    return this.#type();
+  }
+
+  atFloatHistogram(): FloatHistogram {
+    const h = this.#hs?.[this.#i];
+    if (h === undefined) throw new Error('MemoryIterator: the current sample is not a histogram');
+    return h;
   }
 
   atT(): number {

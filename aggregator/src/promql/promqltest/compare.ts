@@ -1,6 +1,7 @@
 /** Result comparison of the promqltest harness (upstream compareResult and almost.Equal). */
 import { Labels } from '@edgeprom/shared';
 import type { QueryValue, Sample } from '../value.js';
+import type { FloatHistogram } from '../../storage/index.js';
 import type { EvalCmd } from './test-file.js';
 
 const EPSILON = 0.000001;
@@ -40,20 +41,28 @@ export function compareResult(cmd: EvalCmd, value: QueryValue): void {
         if (exp === undefined) fail(`unexpected metric ${s.metric.toString()} in result`);
         seen.add(s.metric.key);
         const pts: { t: number; f: number }[] = [];
+        const hpts: { t: number; h: FloatHistogram }[] = [];
         for (let i = 0; i < exp.values.length; i++) {
           const t = cmd.start + i * cmd.step;
           if (t > cmd.end) fail(`expected ${exp.values.length} points for ${s.metric.toString()}, but query time range cannot return this many points`);
           const v = exp.values[i];
-          if (v.kind === 'histogram') fail('expected a native histogram (unsupported)');
+          if (v.kind === 'histogram') hpts.push({ t, h: v.h });
           if (v.kind === 'float') pts.push({ t, f: v.value });
         }
-        if (pts.length !== s.points.length) {
-          fail(`expected ${pts.length} float points for ${s.metric.toString()}, but got ${s.points.length}: ${JSON.stringify(s.points)}`);
+        const floats = s.points.filter((p) => p.h === undefined);
+        const hists = s.points.filter((p) => p.h !== undefined);
+        if (pts.length !== floats.length || hpts.length !== hists.length) {
+          fail(`expected ${pts.length} float points and ${hpts.length} histogram points for ${s.metric.toString()}, but got ${floats.length} and ${hists.length}: ${pointsText(s.points)}`);
         }
         pts.forEach((p, i) => {
-          const a = s.points[i];
+          const a = floats[i];
           if (p.t !== a.t) fail(`expected timestamp ${p.t} at index ${i} for ${s.metric.toString()}, got ${a.t}`);
           if (!almostEqual(a.f, p.f)) fail(`expected ${p.f} at t=${a.t} for ${s.metric.toString()}, got ${a.f}`);
+        });
+        hpts.forEach((p, i) => {
+          const a = hists[i];
+          if (p.t !== a.t) fail(`expected histogram timestamp ${p.t} at index ${i} for ${s.metric.toString()}, got ${a.t}`);
+          if (!histogramsMatch(p.h, a.h!)) fail(`expected ${p.h.toString()} at t=${a.t} for ${s.metric.toString()}, got ${a.h!.toString()}`);
         });
       }
       for (const [k, e] of expected) if (!seen.has(k)) fail(`expected metric ${e.labels.toString()} not found`);
@@ -88,12 +97,39 @@ export function compareVector(cmd: EvalCmd, samples: Sample[], expected?: Map<st
       fail(`expected metric ${s.metric.toString()} at position ${exp.pos} but was at ${pos + 1}`);
     }
     const e = exp.values[0];
-    if (e.kind === 'histogram') fail(`expected histogram for ${s.metric.toString()} but got float value ${s.f}`);
+    if (e.kind !== 'histogram' && s.h !== undefined) fail(`expected float value for ${s.metric.toString()} but got histogram ${s.h.toString()}`);
+    if (e.kind === 'histogram') {
+      if (s.h === undefined) fail(`expected histogram ${e.h.toString()} for ${s.metric.toString()} but got float value ${s.f}`);
+      if (!histogramsMatch(e.h, s.h)) fail(`expected ${e.h.toString()} for ${s.metric.toString()} but got ${s.h.toString()}`);
+      seen.add(s.metric.key);
+      return;
+    }
     const ev = e.kind === 'float' ? e.value : 0;
     if (!almostEqual(ev, s.f)) fail(`expected ${ev} for ${s.metric.toString()} but got ${s.f}`);
     seen.add(s.metric.key);
   });
   for (const [k, e] of expected) if (!seen.has(k)) fail(`expected metric ${e.labels.toString()} not found`);
+}
+
+function pointsText(ps: { t: number; f: number; h?: FloatHistogram }[]): string {
+  return ps.map((p) => `${p.h === undefined ? p.f : p.h.toString()} @${p.t}`).join(', ');
+}
+
+/**
+ * Upstream's compareNativeHistogram on both sides compacted: same schema, zero threshold,
+ * custom bounds and non-empty buckets; counts, sum and bucket counts within 1e-6.
+ */
+export function histogramsMatch(exp: FloatHistogram, act: FloatHistogram): boolean {
+  const e = exp.copy().compact();
+  const a = act.copy().compact();
+  if (e.schema !== a.schema || !almostEqual(e.count, a.count) || !almostEqual(e.sum, a.sum)) return false;
+  if (e.usesCustomBuckets()) {
+    if (e.customValues.length !== a.customValues.length || e.customValues.some((v, i) => v !== a.customValues[i])) return false;
+  }
+  if (e.zeroThreshold !== a.zeroThreshold || !almostEqual(e.zeroCount, a.zeroCount)) return false;
+  const side = (ei: number[], ec: number[], ai: number[], ac: number[]): boolean =>
+    ei.length === ai.length && ei.every((x, i) => x === ai[i] && almostEqual(ec[i], ac[i]));
+  return side(e.pIdx, e.pCnt, a.pIdx, a.pCnt) && side(e.nIdx, e.nCnt, a.nIdx, a.nCnt);
 }
 
 function assertSorted(ms: Labels[]): void {

@@ -7,7 +7,7 @@
  */
 import type { Labels } from '@edgeprom/shared';
 import { extractSelectors, formatExpr, inspect, parseExpr, type Expr } from '../parser/index.js';
-import { Matcher, MemoryStorage } from '../../storage/index.js';
+import { CUSTOM_BUCKETS_SCHEMA, FloatHistogram, Matcher, MemoryStorage } from '../../storage/index.js';
 import { createEngine, type Engine } from '../engine.js';
 import type { QueryResult, Sample } from '../value.js';
 import { compareResult, compareVector, Mismatch } from './compare.js';
@@ -153,7 +153,7 @@ function runInstant(engine: Engine, storage: MemoryStorage, cmd: EvalCmd, expr: 
   const vec: Sample[] = [];
   for (const s of rr.value.series) {
     const p = s.points.find((x) => x.t === t);
-    if (p !== undefined) vec.push({ metric: s.metric, t, f: p.f });
+    if (p !== undefined) vec.push(p.h === undefined ? { metric: s.metric, t, f: p.f } : { metric: s.metric, t, f: 0, h: p.h });
   }
   try {
     if (r.value.type === 'scalar') {
@@ -215,17 +215,89 @@ function involvesHistogram(cmd: EvalCmd, hist: Labels[]): boolean {
 
 async function load(storage: MemoryStorage, cmd: LoadCmd): Promise<void> {
   const app = storage.appender();
-  const order: { labels: Labels; t: number; v: number }[] = [];
   // A series defined twice in one load keeps its last definition, as upstream.
   const last = new Map<string, LoadCmd['series'][number]>();
   for (const s of cmd.series) last.set(s.labels.key, s);
   for (const s of last.values()) {
     s.values.forEach((v, i) => {
-      if (v.kind === 'float') order.push({ labels: s.labels, t: i * cmd.intervalMs, v: v.value });
+      if (v.kind === 'float') app.append(s.labels, i * cmd.intervalMs, v.value);
+      else if (v.kind === 'histogram') app.appendHistogram!(s.labels, i * cmd.intervalMs, v.h);
     });
   }
-  for (const o of order) app.append(o.labels, o.t, o.v);
+  if (cmd.withNhcb) {
+    for (const [labels, byT] of classicToNhcb([...last.values()], cmd.intervalMs)) {
+      for (const [t, h] of byT) app.appendHistogram!(labels, t, h);
+    }
+  }
   await app.commit();
+}
+
+/**
+ * load_with_nhcb: each classic histogram (`_bucket` series with `le`, plus `_sum`/`_count`)
+ * also becomes a native histogram with custom buckets, named without the suffix, as
+ * upstream's test loader does. Counts per bucket are the differences of the cumulative
+ * `le` buckets; count is the highest bucket, sum the `_sum` series (0 without one).
+ */
+function classicToNhcb(series: LoadCmd['series'], intervalMs: number): Map<Labels, Map<number, FloatHistogram>> {
+  interface Group {
+    labels: Labels;
+    buckets: { le: number; values: LoadCmd['series'][number]['values'] }[];
+    sum?: LoadCmd['series'][number]['values'];
+  }
+  const groups = new Map<string, Group>();
+  const groupOf = (l: Labels, base: string): Group => {
+    const labels = l.without('le').with('__name__', base);
+    let g = groups.get(labels.key);
+    if (g === undefined) {
+      g = { labels, buckets: [] };
+      groups.set(labels.key, g);
+    }
+    return g;
+  };
+  for (const s of series) {
+    const m = /^(.*)_(bucket|sum)$/.exec(s.labels.get('__name__'));
+    if (!m) continue;
+    if (m[2] === 'sum') {
+      groupOf(s.labels, m[1]).sum = s.values;
+      continue;
+    }
+    const leText = s.labels.get('le');
+    if (leText === '') continue;
+    const le = leText === '+Inf' ? Infinity : Number(leText);
+    if (Number.isNaN(le)) continue;
+    groupOf(s.labels, m[1]).buckets.push({ le, values: s.values });
+  }
+  const out = new Map<Labels, Map<number, FloatHistogram>>();
+  for (const g of groups.values()) {
+    if (g.buckets.length === 0) continue;
+    g.buckets.sort((a, b) => a.le - b.le);
+    const bounds = g.buckets.filter((b) => b.le !== Infinity).map((b) => b.le);
+    const n = Math.max(...g.buckets.map((b) => b.values.length));
+    const byT = new Map<number, FloatHistogram>();
+    for (let i = 0; i < n; i++) {
+      const cum: number[] = [];
+      let ok = true;
+      for (const b of g.buckets) {
+        const v = b.values[i];
+        if (v === undefined || v.kind !== 'float' || Number.isNaN(v.value)) ok = false;
+        else cum.push(v.value);
+      }
+      if (!ok) continue;
+      const h = new FloatHistogram();
+      h.schema = CUSTOM_BUCKETS_SCHEMA;
+      h.customValues = bounds;
+      h.count = cum[cum.length - 1]; // the highest bucket, +Inf or not, as upstream's loader
+      const sv = g.sum?.[i];
+      h.sum = sv !== undefined && sv.kind === 'float' ? sv.value : 0;
+      for (let j = 0; j < cum.length; j++) {
+        h.pIdx.push(j);
+        h.pCnt.push(j === 0 ? cum[0] : cum[j] - cum[j - 1]);
+      }
+      byT.set(i * intervalMs, h);
+    }
+    out.set(g.labels, byT);
+  }
+  return out;
 }
 
 export async function runTestText(file: string, text: string, engine: Engine = createTestEngine()): Promise<FileReport> {

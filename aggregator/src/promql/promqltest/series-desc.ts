@@ -6,16 +6,17 @@
  *   `axN`    a, N + 1 times
  *   `_`      no sample; `_xN`: N times no sample
  *   `stale`  the stale marker
- *   `{{..}}` a native histogram: kept as an unsupported marker
+ *   `{{..}}` a native histogram (see parseHistogram); `{{a}}xN` repeats it, `{{a}}+{{b}}xN`
+ *            adds b N times (`-` subtracts), as upstream
  */
 import { Labels } from '@edgeprom/shared';
 import { parseMetricSelector } from '../parser/index.js';
-import { STALE_NAN } from '../../storage/index.js';
+import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, FloatHistogram, STALE_NAN } from '../../storage/index.js';
 
 export type SeqValue =
   | { kind: 'omitted' }
   | { kind: 'float'; value: number }
-  | { kind: 'histogram'; text: string };
+  | { kind: 'histogram'; h: FloatHistogram };
 
 export interface SeriesDesc {
   labels: Labels;
@@ -118,9 +119,7 @@ export function parseValues(text: string): { values: SeqValue[]; hasHistogram: b
     }
     if (tok.startsWith('{{')) {
       hasHistogram = true;
-      const rep = /x(\d+)$/.exec(tok);
-      const n = rep && tok.lastIndexOf('}}') < tok.length - 2 ? Number(rep[1]) + 1 : 1;
-      for (let j = 0; j < n; j++) values.push({ kind: 'histogram', text: tok });
+      for (const h of parseHistogramSeq(tok)) values.push({ kind: 'histogram', h });
       continue;
     }
     const m = EXPANDING.exec(tok);
@@ -148,4 +147,105 @@ export function parseSeriesDesc(line: string): SeriesDesc {
   const [metric, rest] = splitMetric(line);
   const labels = parseLabels(metric);
   return { labels, ...parseValues(rest) };
+}
+
+/** `{{a}}`, `{{a}}xN`, `{{a}}+{{b}}xN` or `{{a}}-{{b}}xN`. */
+function parseHistogramSeq(tok: string): FloatHistogram[] {
+  const end = tok.indexOf('}}');
+  if (end < 0) throw new SeriesDescError(`unterminated histogram ${JSON.stringify(tok)}`);
+  const base = parseHistogram(tok.slice(0, end + 2));
+  const rest = tok.slice(end + 2);
+  if (rest === '') return [base];
+  const rep = /^x(\d+)$/.exec(rest);
+  if (rep) {
+    const out = [base];
+    for (let i = 0; i < Number(rep[1]); i++) out.push(base);
+    return out;
+  }
+  const m = /^([+-])(\{\{.*\}\})x(\d+)$/.exec(rest);
+  if (!m) throw new SeriesDescError(`bad histogram sequence ${JSON.stringify(tok)}`);
+  const inc = parseHistogram(m[2]);
+  const out = [base];
+  let cur = base;
+  for (let i = 0; i < Number(m[3]); i++) {
+    if (cur.schema > inc.schema && !cur.usesCustomBuckets()) {
+      throw new SeriesDescError(`error combining histograms: cannot merge from schema ${inc.schema} to ${cur.schema}`);
+    }
+    cur = cur.copy();
+    cur.addScaled(inc, m[1] === '+' ? 1 : -1);
+    out.push(cur);
+  }
+  return out;
+}
+
+const HINTS: Record<string, CounterResetHint> = {
+  unknown: CounterResetHint.Unknown,
+  reset: CounterResetHint.Reset,
+  not_reset: CounterResetHint.NotReset,
+  gauge: CounterResetHint.Gauge,
+};
+
+/**
+ * One native histogram in the promqltest notation: `{{schema:1 sum:5 count:3 z_bucket:1
+ * z_bucket_w:0.001 offset:1 buckets:[1 2] n_offset:0 n_buckets:[1] custom_values:[1 2]
+ * counter_reset_hint:gauge}}`. Bucket counts are absolute; `offset` is the index of the
+ * first bucket.
+ */
+export function parseHistogram(text: string): FloatHistogram {
+  const m = /^\{\{(.*)\}\}$/s.exec(text.trim());
+  if (!m) throw new SeriesDescError(`bad histogram ${JSON.stringify(text)}`);
+  const h = new FloatHistogram();
+  let buckets: number[] = [];
+  let nBuckets: number[] = [];
+  let offset = 0;
+  let nOffset = 0;
+  const re = /\s*([a-z_]+):\s*(\[[^\]]*\]|[^\s\]]+)/y;
+  const body = m[1].trim();
+  let pos = 0;
+  while (pos < body.length) {
+    re.lastIndex = pos;
+    const f = re.exec(body);
+    if (!f) throw new SeriesDescError(`bad histogram ${JSON.stringify(text)} at ${JSON.stringify(body.slice(pos))}`);
+    pos = re.lastIndex;
+    while (pos < body.length && /\s/.test(body[pos])) pos++;
+    const [, key, val] = f;
+    const list = (): number[] => {
+      if (!val.startsWith('[')) throw new SeriesDescError(`histogram field ${key} needs a [list], got ${val}`);
+      const inner = val.slice(1, -1).trim();
+      return inner === '' ? [] : inner.split(/\s+/).map(parseNumberText);
+    };
+    const int = (): number => {
+      const v = parseNumberText(val);
+      if (!Number.isInteger(v)) throw new SeriesDescError(`histogram field ${key} needs an integer, got ${val}`);
+      return v;
+    };
+    switch (key) {
+      case 'schema': h.schema = int(); break;
+      case 'sum': h.sum = parseNumberText(val); break;
+      case 'count': h.count = parseNumberText(val); break;
+      case 'z_bucket': h.zeroCount = parseNumberText(val); break;
+      case 'z_bucket_w': h.zeroThreshold = parseNumberText(val); break;
+      case 'buckets': buckets = list(); break;
+      case 'n_buckets': nBuckets = list(); break;
+      case 'offset': offset = int(); break;
+      case 'n_offset': nOffset = int(); break;
+      case 'custom_values': h.customValues = list(); break;
+      case 'counter_reset_hint': {
+        const hint = HINTS[val];
+        if (hint === undefined) throw new SeriesDescError(`bad counter_reset_hint ${val}`);
+        h.counterResetHint = hint;
+        break;
+      }
+      default:
+        throw new SeriesDescError(`unknown histogram field ${key} in ${JSON.stringify(text)}`);
+    }
+  }
+  if (h.schema !== CUSTOM_BUCKETS_SCHEMA && (h.schema < -4 || h.schema > 8)) {
+    throw new SeriesDescError(`histogram schema ${h.schema} is out of range (-4..8, or -53 for custom buckets)`);
+  }
+  h.pIdx = buckets.map((_, i) => offset + i);
+  h.pCnt = buckets;
+  h.nIdx = nBuckets.map((_, i) => nOffset + i);
+  h.nCnt = nBuckets;
+  return h;
 }

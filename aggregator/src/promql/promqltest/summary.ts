@@ -2,12 +2,30 @@
 import type { EvalOutcome, FileReport } from './runner.js';
 
 /**
- * Known gaps: why an eval is expected to fail today. Failures outside these classes are
- * regressions or new gaps and are listed as `unexplained`.
+ * Known gaps: why an eval is expected to fail today. Each names the evals it covers (a
+ * file, or given lines of it); a failure outside them is a regression or a new gap and is
+ * listed as `unexplained`.
  */
+export const KNOWN_GAPS: readonly { file: string; lines?: readonly number[]; reason: string }[] = [
+  {
+    file: 'start_timestamps.test',
+    reason: 'start timestamps (`@st` load lines) are not modelled by storage',
+  },
+  {
+    file: 'native_histograms.test',
+    lines: [1857, 1862, 1867, 1872, 1880, 1885, 1947, 1951, 1955],
+    reason:
+      'the "conflicting counter resets during histogram aggregation" warning: upstream provokes it through ' +
+      "counter-reset hints its HistogramStatsIterator invents on the fly, an internal our engine does not have",
+  },
+];
+
 export function gapOf(file: string, e: EvalOutcome): string {
-  if (e.histogram) return 'native histograms are not supported yet (storage and evaluation are float-only)';
-  if (file === 'start_timestamps.test') return 'start timestamps (`@st` load lines) are not modelled by storage';
+  for (const g of KNOWN_GAPS) {
+    if (g.file !== file) continue;
+    if (g.lines !== undefined && !g.lines.includes(e.line)) continue;
+    return g.reason;
+  }
   return 'unexplained';
 }
 
