@@ -18,9 +18,10 @@ export const END_MS = T0_MS + HOURS * 3_600_000;
 /**
  * Timestamp text in seconds whose `float64(text) * 1000` is exactly `ms`, so that
  * promtool's int64(ts*1000) and our importer cannot round differently; nudges the
- * jitter by a millisecond when the product is inexact.
+ * jitter by a millisecond when the product is inexact. Also used by the PromQL benchmark's
+ * dataset (test/src/bench/promql-dataset.ts).
  */
-function timestamp(ms: number): { ms: number; text: string } {
+export function timestamp(ms: number): { ms: number; text: string } {
   for (let d = 0; d < 8; d++) {
     const m = ms + (d % 2 === 0 ? d / 2 : -(d + 1) / 2);
     const text = `${Math.floor(m / 1000)}.${String(m % 1000).padStart(3, '0')}`;
@@ -29,13 +30,13 @@ function timestamp(ms: number): { ms: number; text: string } {
   throw new Error(`no exact timestamp near ${ms}`);
 }
 
-function labelText(labels: Record<string, string>): string {
+export function labelText(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
 /** Go's strconv 'g'-like shortest repr is what JS gives; integers stay integers. */
-function num(v: number): string {
+export function num(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return String(v);

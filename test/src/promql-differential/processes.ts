@@ -94,10 +94,28 @@ export async function startPrometheus(dir: string, dataDir: string): Promise<Ser
   return { url, child, log };
 }
 
-export async function startOurs(dataDir: string): Promise<Server> {
+export interface StartOursOptions {
+  /** Options for node itself, before the script (the benchmark's `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+  /** More aggregator flags, after the defaults (so they override them). */
+  args?: readonly string[];
+}
+
+export async function startOurs(dataDir: string, opts: StartOursOptions = {}): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [AGGREGATOR_CLI, `--storage.tsdb.path=${dataDir}`, '--web.listen-address=127.0.0.1:0', '--log.level=warn'],
+    [
+      ...(opts.nodeArgs ?? []),
+      AGGREGATOR_CLI,
+      `--storage.tsdb.path=${dataDir}`,
+      '--web.listen-address=127.0.0.1:0',
+      '--log.level=warn',
+      // As for Prometheus above. Retention counts back from the newest sample, and without a
+      // config file the aggregator scrapes itself, at today's time: with the default 15d,
+      // the dataset's blocks (2023) would be deleted at the first retention pass.
+      '--storage.tsdb.retention.time=100y',
+      ...(opts.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = capture(child);
