@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { ManualClock, parseExposition } from '@edgeprom/shared';
+import { Labels, ManualClock, parseExposition } from '@edgeprom/shared';
 import { Agent, type AgentSettings } from './agent.js';
 import { MemorySampleBuffer } from './buffer/memory-buffer.js';
 import { FamilySet } from '@edgeprom/shared';
@@ -113,6 +113,22 @@ describe('Agent', () => {
     expect(run.labels.map((l) => l.name)).toContain('a_ok');
     expect(run.seqs[0]).toBe(1);
     await reopened.close();
+  });
+
+  it('with a 1970 clock: holds the samples, serves /metrics without timestamps and exports its clock state', async () => {
+    tree = await fakeTree({ 'proc/uptime': '12.00 1.00\n' });
+    const clock = new ManualClock(0);
+    const buffer = new MemorySampleBuffer({ clock, bootIdPath: tree.path('none') });
+    const stamped: Exporter = { name: 'stamped', collect: async () => [{ name: 's', type: 'gauge', samples: [{ labels: Labels.from({ __name__: 's' }), value: 1, timestampMs: clock.now() }] }] };
+    agent = new Agent({ settings: settings({ roots: resolveRoots({ procfs: tree.path('proc'), rootfs: tree.root }) }), version: '0', clock, exporters: () => [stamped], buffer });
+    const addr = await agent.start();
+    const body = await (await fetch(`http://127.0.0.1:${addr.port}/metrics`)).text();
+    expect(body).toMatch(/^s 1$/m); // no timestamp: the scraper stamps it
+    const fams = parseExposition(body, { format: 'text' });
+    expect(value(fams, 'edgeprom_clock_trusted')).toBe(0);
+    expect(value(fams, 'edgeprom_clock_untrusted_samples')).toBeGreaterThan(0);
+    expect(buffer.stats().held.samples).toBeGreaterThan(0);
+    expect(buffer.stats().pendingSamples).toBe(0);
   });
 
   it('opens a LevelDB buffer under <storage.path>/buffer', async () => {

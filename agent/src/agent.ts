@@ -1,12 +1,14 @@
 /**
  * The agent, composed: exporters → collector → sample buffer (LevelDB) and /metrics server,
  * with the settings that the CLI resolved from defaults, the config file and flags.
- * The buffer is a `collector.onCollect` listener, so every sample is recorded before a
- * scrape can see it. With an MQTT broker configured: presence (retained, last will) and the
+ * The buffer is fed by a `collector.onCollect` listener, so every sample is recorded before
+ * a scrape can see it; that listener is the clock gate (clock/gate.ts), which holds samples
+ * with monotonic time while the wall clock is untrusted and re-bases them once it is.
+ * With an MQTT broker configured: presence (retained, last will) and the
  * pusher, which reads `buffer.readFrom()` and `scrapeStats` (push/pusher.ts). mDNS
  * advertisement runs with or without MQTT (loopback only unless configured otherwise).
  *
- *   start: buffer → collector → /metrics → boot seq → mDNS, MQTT (presence, pusher)
+ *   start: buffer → clock gate → collector → /metrics → boot seq → mDNS, MQTT (presence, pusher)
  *   stop:  pusher → offline presence → MQTT disconnect → mDNS goodbye → /metrics, collector → buffer
  */
 import { access, constants, mkdir } from 'node:fs/promises';
@@ -17,12 +19,16 @@ import type { SampleBuffer } from './buffer/interface.js';
 import { LevelSampleBuffer } from './buffer/level-buffer.js';
 import { MemorySampleBuffer } from './buffer/memory-buffer.js';
 import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_BYTES } from './buffer/sample-buffer.js';
+import { bootMonotonic } from './clock/boot-monotonic.js';
+import { ClockGate } from './clock/gate.js';
+import { readOsSync } from './clock/os-sync.js';
+import { ClockTrust } from './clock/trust.js';
 import { Collector } from './collector.js';
 import type { Exporter } from './exporter/interface.js';
 import { defaultExporters } from './exporter/defaults.js';
 import type { OsRoots } from './exporter/roots.js';
 import { silentLogger, type Logger } from './logger.js';
-// MQTT (mqtt.js, the CBOR wire format) and mDNS (bonjour-service) are loaded only when
+// MQTT (our client, the CBOR wire format) and mDNS (bonjour-service) are loaded only when
 // configured (see #startPresence): an agent without them does not pay their memory.
 import type { MqttConnection, MqttSettings } from './mqtt/connection.js';
 import { nextBootSeq } from './presence/boot-seq.js';
@@ -54,6 +60,8 @@ export interface AgentSettings {
   exporters: Record<string, boolean>;
   /** The sample buffer's bounds and flush interval (config `buffer:`); defaults when absent. */
   buffer?: { maxBytes: number; maxAgeMs: number; flushIntervalMs: number };
+  /** When the wall clock is trusted (config `clock:`, clock/trust.ts); defaults when absent. */
+  clock?: { jumpToleranceMs?: number; stableForMs?: number; notBeforeMs?: number; osSyncFile?: string };
   roots: OsRoots;
 }
 
@@ -78,7 +86,7 @@ export interface AgentOptions {
 export const METRICS_PATH = '/metrics';
 
 /** Settings that take effect only on restart; a reload that changes them says so. */
-const RESTART_ONLY: (keyof AgentSettings)[] = ['listenAddress', 'storagePath', 'agentId', 'mqttUrl', 'mqtt', 'mdns', 'roots', 'buffer'];
+const RESTART_ONLY: (keyof AgentSettings)[] = ['listenAddress', 'storagePath', 'agentId', 'mqttUrl', 'mqtt', 'mdns', 'roots', 'buffer', 'clock'];
 
 export class Agent {
   readonly #opts: AgentOptions;
@@ -90,13 +98,16 @@ export class Agent {
   readonly server: WebServer;
   #buffer: SampleBuffer;
   #unsubscribe: (() => void) | undefined;
-  #unsubscribeWindow: (() => void) | undefined;
   #window: ScrapeWindow | undefined;
   #conn: MqttConnection | undefined;
   #presence: Presence | undefined;
   #pusher: Pusher | undefined;
   #mdns: MdnsAdvertiser | undefined;
   #bootSeq: number | undefined;
+  /** Released held seqs the pusher owes (kept for a pusher that starts later). */
+  #owedSeq: number | undefined;
+  readonly #trust: ClockTrust;
+  #gate: ClockGate | undefined;
 
   constructor(opts: AgentOptions) {
     this.#opts = opts;
@@ -105,11 +116,14 @@ export class Agent {
     this.#logger = opts.logger ?? silentLogger();
     this.#buffer = opts.buffer ?? new LevelSampleBuffer({ path: join(this.#settings.storagePath, 'buffer'), ...this.#bufferOptions() });
     this.scrapeStats = new ScrapeStats(this.#clock);
+    const c = this.#settings.clock;
+    this.#trust = new ClockTrust({ jumpToleranceMs: c?.jumpToleranceMs, stableForMs: c?.stableForMs, notBeforeMs: c?.notBeforeMs });
     this.collector = new Collector({
       exporters: this.#exportersFor(this.#settings),
       intervalMs: this.#settings.collectorIntervalMs,
       clock: this.#clock,
       logger: this.#logger,
+      timestampsTrusted: () => this.#trust.trusted,
     });
     this.server = new WebServer({
       source: this.collector,
@@ -156,6 +170,11 @@ export class Agent {
     };
   }
 
+  /** The clock gate (clock/gate.ts), once started. */
+  get clockGate(): ClockGate | undefined {
+    return this.#gate;
+  }
+
   /** The sample buffer (the pusher reads it). */
   get buffer(): SampleBuffer {
     return this.#buffer;
@@ -177,13 +196,30 @@ export class Agent {
   async start(): Promise<BoundAddress> {
     await ensureWritableDir(this.#settings.storagePath);
     await this.#openBuffer();
-    this.#unsubscribe = this.collector.onCollect((families, timestampMs) => this.#buffer.append(families, timestampMs));
-    // After the buffer's listener, so it sees the seqs the buffer just handed out.
     const st = this.#buffer.stats();
     const cur = st.boots.find((b) => b.boot === st.boot);
-    const window = new ScrapeWindow(st.boot, (cur?.lastSeq ?? 0) + st.pendingSamples);
+    const window = new ScrapeWindow(st.boot, (cur?.lastSeq ?? 0) + st.pendingSamples, st.held.samples > 0);
     this.#window = window;
-    this.#unsubscribeWindow = this.collector.onCollect((families, t) => window.onCycle(families, t));
+    const s = this.#settings;
+    const osSyncFile = s.clock?.osSyncFile;
+    this.#gate = new ClockGate({
+      buffer: this.#buffer,
+      trust: this.#trust,
+      boot: await bootMonotonic(this.#clock, s.roots.procfs, st.boot),
+      osSync: () => readOsSync(s.roots.rootfs, osSyncFile),
+      logger: this.#logger,
+      // The window notes the seqs of each cycle the buffer appended, and which held cycles
+      // scrapes served. Released held samples take seqs in no cycle a scrape served: when
+      // some held cycle went unscraped, the pusher owes them (else a local trim drops them).
+      onAppend: (families, t) => window.onCycle(families, t),
+      onHold: (t) => window.onHeld(t),
+      onRelease: (n) => {
+        if (window.release(n)) this.#owe(window.highWater);
+      },
+    });
+    const gate = this.#gate;
+    await gate.start();
+    this.#unsubscribe = this.collector.onCollect((families, timestampMs, monotonicMs) => gate.record(families, timestampMs, monotonicMs));
     this.collector.start();
     let address: BoundAddress;
     try {
@@ -203,7 +239,11 @@ export class Agent {
     const st = this.#buffer.stats();
     const bootSeq = await nextBootSeq(s.storagePath, this.#logger, st.bootOrdinal);
     this.#bootSeq = bootSeq;
-    if (s.mdns?.enabled) {
+    // In push mode nobody should scrape this agent: it advertises no address (no mDNS record,
+    // presence without addresses/port), so discovery keeps it out of the target set and the
+    // aggregator learns of it from presence and pushes alone.
+    const pushOnly = s.push?.mode === 'push';
+    if (s.mdns?.enabled && !pushOnly) {
       const { MdnsAdvertiser } = await import('./presence/mdns.js');
       this.#mdns = new MdnsAdvertiser({
         info: { name: s.mdns.instanceName ?? s.agentId, agent: s.agentId, version: this.#opts.version, metricsPath: METRICS_PATH, port: address.port, boot: st.boot, bootSeq },
@@ -228,7 +268,10 @@ export class Agent {
     const topics = wireTopics(s.mqtt?.topicPrefix ?? 'edgeprom/');
     const t = this.#opts.mqttTuning ?? {};
     this.#presence = new Presence({
-      info: { agent: s.agentId, boot: st.boot, bootSeq, version: this.#opts.version, metricsPath: METRICS_PATH, addresses: scrapeAddresses(address.host), port: address.port },
+      info: {
+        agent: s.agentId, boot: st.boot, bootSeq, version: this.#opts.version, metricsPath: METRICS_PATH,
+        ...(pushOnly ? {} : { addresses: scrapeAddresses(address.host), port: address.port }),
+      },
       topics,
       clock: this.#clock,
       logger: this.#logger,
@@ -258,6 +301,7 @@ export class Agent {
       tickMs: t.tickMs,
       localTrimIntervalMs: t.localTrimIntervalMs,
     });
+    if (this.#owedSeq !== undefined) this.#pusher.owe(this.#owedSeq);
     this.#pusher.start();
     try {
       await this.#conn.start();
@@ -265,6 +309,11 @@ export class Agent {
       // A password file that cannot be read: serve pull only rather than not start.
       this.#logger.error({ err: (err as Error).message }, 'mqtt: cannot connect; presence and push are off');
     }
+  }
+
+  #owe(seqTo: number): void {
+    this.#owedSeq = Math.max(this.#owedSeq ?? 0, seqTo);
+    this.#pusher?.owe(seqTo);
   }
 
   async #stopPresence(): Promise<void> {
@@ -297,8 +346,6 @@ export class Agent {
   async #closeBuffer(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#unsubscribeWindow?.();
-    this.#unsubscribeWindow = undefined;
     const pending = this.#buffer.stats().pendingSamples;
     try {
       await this.#buffer.close();
@@ -346,6 +393,7 @@ export class Agent {
         });
     all.push(this.scrapeStats.exporter());
     all.push(bufferExporter({ metrics: () => this.#buffer.metrics() }));
+    all.push({ name: 'clock', live: true, collect: async () => this.#gate?.families() ?? [] });
     if (s.mqttUrl) all.push(pushExporter(() => this.#pusher, () => this.#conn));
     const known = new Set(all.map((e) => e.name));
     for (const name of Object.keys(s.exporters)) {

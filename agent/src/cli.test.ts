@@ -1,19 +1,22 @@
 /**
- * The real binary, spawned: `node agent/dist/cli.js` (build first: `npx tsc -b shared agent`).
+ * The real binary, spawned as its shebang says: `node <flags> agent/dist/cli.js` (build
+ * first: `npx tsc -b shared agent`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, parseExposition } from '@edgeprom/shared';
 import mqtt from 'mqtt';
 import { decodeMessage } from '@edgeprom/shared/wire';
+import { shebangNodeFlags } from './bench/shebang.js';
 import { LevelSampleBuffer } from './buffer/level-buffer.js';
 import { startBroker, until } from './mqtt/testing.js';
 import { fakeTree, samples, value, type FakeTree } from './testing/fake-tree.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 interface Run {
   child: ChildProcess;
@@ -25,7 +28,7 @@ interface Run {
 }
 
 function start(args: string[], cwd?: string): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...shebangNodeFlags(CLI), CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
@@ -104,6 +107,13 @@ describe('edgeprom-agent CLI', () => {
     const r = await finish(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^edgeprom-agent \d+\.\d+\.\d+ \(node v\d+/);
+  });
+
+  it('the README\'s systemd unit starts node with the node flags of the bin\'s shebang', () => {
+    const flags = shebangNodeFlags(CLI);
+    const unit = /^ExecStart=\/usr\/bin\/node((?: +\S+)*) +\/opt\/edgeprom\/agent\/dist\/cli\.js/m.exec(readFileSync(README, 'utf8'));
+    expect(unit, 'README: no ExecStart=/usr/bin/node ... /opt/edgeprom/agent/dist/cli.js line').not.toBeNull();
+    expect(unit![1].split(' ').filter((f) => f !== '')).toEqual(flags);
   });
 
   it('an unknown flag exits 2 with a clear message', async () => {

@@ -19,8 +19,11 @@ import { silentLogger, type Logger } from './logger.js';
 export const DEFAULT_INTERVAL_MS = 15_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** Called with every collected batch and the wall time (ms) the cycle started at. */
-export type CollectListener = (families: readonly MetricFamily[], timestampMs: number) => void | Promise<void>;
+/**
+ * Called with every collected batch, the wall time (ms) the cycle started at, and the
+ * Clock's monotonic reading at that moment (the clock gate compares the two, clock/).
+ */
+export type CollectListener = (families: readonly MetricFamily[], timestampMs: number, monotonicMs: number) => void | Promise<void>;
 
 export interface CollectorOptions {
   exporters: readonly Exporter[];
@@ -30,6 +33,12 @@ export interface CollectorOptions {
   timeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Whether sample timestamps may be served. While it says false (the wall clock is not
+   * trusted, clock/), snapshot() strips the timestamps exporters set (textfile lines), so
+   * the scraper stamps them with its own clock. Default: always.
+   */
+  timestampsTrusted?: () => boolean;
 }
 
 /** What the collector knows about one exporter after the last cycle. */
@@ -54,6 +63,11 @@ interface ExporterState {
 function errorMessage(err: unknown): string {
   if (err instanceof Error) return (err as { code?: string }).code ? `${(err as { code?: string }).code}: ${err.message}` : err.message;
   return String(err);
+}
+
+/** The families with every sample's own timestamp removed (copies only what changes). */
+function withoutTimestamps(families: MetricFamily[]): MetricFamily[] {
+  return families.map((f) => (f.samples.some((s) => s.timestampMs !== undefined) ? { ...f, samples: f.samples.map((s) => (s.timestampMs === undefined ? s : { ...s, timestampMs: undefined })) } : f));
 }
 
 /** Drops repeated series inside each family (two chips with one name, a textfile listing a series twice). */
@@ -88,6 +102,7 @@ export class Collector {
   #cached: MetricFamily[] | undefined;
   #lastCycleMs: number | undefined;
   readonly #loggedConflicts = new Set<string>();
+  readonly #timestampsTrusted: (() => boolean) | undefined;
 
   /** Every exporter of a cycle listens on this signal: one per exporter, so no listener cap. */
   static #stopController(): AbortController {
@@ -103,6 +118,7 @@ export class Collector {
     this.#timeoutMs = opts.timeoutMs ?? Math.min(DEFAULT_TIMEOUT_MS, this.#intervalMs);
     this.#validateTimes();
     this.#states = this.#statesFor(opts.exporters);
+    this.#timestampsTrusted = opts.timestampsTrusted;
   }
 
   /** Starts the first cycle now and one every interval. Returns at once; see `ready`. */
@@ -162,6 +178,11 @@ export class Collector {
    * Before the first cycle has completed, waits for it. Never runs the other exporters.
    */
   async snapshot(): Promise<MetricFamily[]> {
+    const out = await this.#snapshot();
+    return this.#timestampsTrusted && !this.#timestampsTrusted() ? withoutTimestamps(out) : out;
+  }
+
+  async #snapshot(): Promise<MetricFamily[]> {
     if (this.#cached === undefined) await this.collect();
     const cached = this.#cached ?? [];
     const live = this.#states.filter((s) => s.exporter.live);
@@ -232,6 +253,7 @@ export class Collector {
   async #cycle(): Promise<void> {
     const signal = this.#stop.signal;
     const timestampMs = this.#clock.now();
+    const monotonicMs = this.#clock.monotonic();
     const states = this.#states;
     await Promise.all(states.map((s) => this.#runOne(s, signal)));
     if (signal.aborted) return;
@@ -251,7 +273,7 @@ export class Collector {
     await Promise.all(
       [...this.#listeners].map(async (l) => {
         try {
-          await l(batch, timestampMs);
+          await l(batch, timestampMs, monotonicMs);
         } catch (err) {
           this.#logger.error({ err }, 'collect listener failed');
         }

@@ -3,7 +3,7 @@
  * Parsing is pure: argv in, flags out, or a UsageError whose message is shown as is.
  */
 import { parseArgs } from 'node:util';
-import { EdgepromError, parseDuration } from '@edgeprom/shared';
+import { agentMqttUrlError, EdgepromError, parseDuration } from '@edgeprom/shared';
 import { parseListenAddress } from './web/listen-address.js';
 
 export class UsageError extends EdgepromError {
@@ -76,7 +76,7 @@ Flags:
                                   (LevelDB) is DIR/buffer; see the config's buffer: section.
       --agent.id=ID               Names this device in MQTT topics and labels.
                                   [default: /etc/machine-id, else the host name]
-      --mqtt.url=URL              MQTT broker (mqtt://, mqtts://, ws://, wss://) for presence
+      --mqtt.url=URL              MQTT broker (mqtt:// or mqtts://; not ws://) for presence
                                   and push. [default: none: pull only] Credentials, client
                                   id and topic prefix: the config's mqtt: section.
       --push.mode=MODE            auto: push buffered samples when not scraped for
@@ -143,7 +143,7 @@ export function parseFlags(argv: readonly string[]): Flags {
 
   const mqtt = s('mqtt.url');
   if (mqtt !== undefined) {
-    const why = mqttUrlError(mqtt);
+    const why = agentMqttUrlError(mqtt);
     if (why) throw new UsageError(`--mqtt.url: ${why}`);
     flags.mqttUrl = mqtt;
   }
@@ -208,17 +208,6 @@ export function agentIdError(id: string): string | undefined {
     : `${JSON.stringify(id)} is not a valid agent id (up to 128 letters, digits, and _ . : -, starting with a letter or digit)`;
 }
 
-function mqttUrlError(s: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return `${JSON.stringify(s)} is not a URL`;
-  }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol)) return `scheme ${JSON.stringify(u.protocol.slice(0, -1))} is not mqtt, mqtts, ws or wss`;
-  if (u.hostname === '') return `${JSON.stringify(s)} has no host`;
-  return undefined;
-}
 
 function describeParseArgsError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -18,7 +18,7 @@ export { timeExporter } from './exporter/time.js';
 export { unameExporter } from './exporter/uname.js';
 export { osReleaseExporter } from './exporter/os-release.js';
 export { hardwareExporter } from './exporter/hardware.js';
-export { processExporter } from './exporter/process.js';
+export { processExporter } from '@edgeprom/shared';
 export { textfileExporter } from './exporter/textfile.js';
 export { WebServer, acceptsGzip } from './web/server.js';
 export type { BoundAddress, MetricsSource, WebServerOptions } from './web/server.js';
@@ -28,7 +28,7 @@ export { Agent } from './agent.js';
 export type { AgentOptions, AgentSettings } from './agent.js';
 export { LevelSampleBuffer, MemorySampleBuffer, StoredSampleBuffer, LevelStore, MemoryStore, BufferError, bufferExporter, DROP_REASONS } from './buffer/index.js';
 export type { SampleBuffer, BufferPosition, BufferedRun, BufferStats, BootStats, DropReason, SampleBufferOptions, LevelSampleBufferOptions, MemorySampleBufferOptions, BufferStore, StoreOp } from './buffer/index.js';
-// Presence and push: types only here, so importing the package does not load mqtt.js,
+// Presence and push: types only here, so importing the package does not load the MQTT client,
 // bonjour-service or the CBOR wire format (the Agent loads them when configured).
 export type { MqttConnection, MqttSettings } from './mqtt/connection.js';
 export type { Presence, PresenceInfo } from './presence/presence.js';

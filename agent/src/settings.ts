@@ -15,7 +15,7 @@ import { agentIdError, UsageError, type Flags } from './flags.js';
 import { resolveRoots } from './exporter/roots.js';
 
 /** The parts of the config file the agent uses so far, with the schema's defaults. */
-export type AgentFileSettings = Pick<AgentConfig, 'listen' | 'storage_path' | 'agent_id' | 'collect_interval' | 'exporters' | 'textfile_directory' | 'log_level' | 'buffer'> & {
+export type AgentFileSettings = Pick<AgentConfig, 'listen' | 'storage_path' | 'agent_id' | 'collect_interval' | 'exporters' | 'textfile_directory' | 'log_level' | 'buffer' | 'clock'> & {
   mqtt?: { url: string; username?: string; password?: string; password_file?: string; client_id?: string; topic_prefix?: string };
   /** push_after absent: 3 × collect_interval (the schema fills it in; the defaults cannot). */
   push: { mode: 'auto' | 'pull' | 'push'; push_after?: number; max_batch_bytes: number; rate_limit: number };
@@ -34,6 +34,7 @@ export const FILE_DEFAULTS: AgentFileSettings = Object.freeze({
   buffer: Object.freeze({ max_bytes: 64 * 1024 * 1024, max_age: 7 * 24 * 3600 * 1000, flush_interval: 5_000 }),
   push: Object.freeze({ mode: 'auto' as const, push_after: 45_000, max_batch_bytes: 256 * 1024, rate_limit: 0 }),
   mdns: Object.freeze({ enabled: true, advertise_interfaces: Object.freeze(['127.0.0.1']) as string[], instance_name: undefined }),
+  clock: Object.freeze({ jump_tolerance: 1_000, stable_for: 30_000, not_before: undefined, os_sync_file: '/run/systemd/timesync/synchronized' }),
 });
 
 /** Reads and validates --config.file, or returns the defaults when there is none. Throws ConfigError. */
@@ -84,6 +85,7 @@ export async function resolveSettings(flags: Flags, config: AgentFileSettings): 
     textfileDirectory: flags.textfileDirectory ?? config.textfile_directory,
     exporters: { ...config.exporters },
     buffer: { maxBytes: config.buffer.max_bytes, maxAgeMs: config.buffer.max_age, flushIntervalMs: config.buffer.flush_interval },
+    clock: { jumpToleranceMs: config.clock.jump_tolerance, stableForMs: config.clock.stable_for, notBeforeMs: config.clock.not_before, osSyncFile: config.clock.os_sync_file },
     roots,
   };
 }

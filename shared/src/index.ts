@@ -13,3 +13,6 @@ export * from './exposition/negotiate.js';
 export * from './exposition/family-set.js';
 export * from './config/duration.js';
 export * from './config/size.js';
+export * from './config/agent-mqtt-url.js';
+export * from './process/process-exporter.js';
+export * from './process/proc-stats.js';

@@ -7,6 +7,9 @@
  *   'b' u32be(ord)                boot record: last durable seq, acked seq, dropped, boot id
  *   's' u32be(seriesId)           series dictionary: label pairs
  *   'c' u32be(ord) u64be(seq)     chunk: the samples of one flush (one boot), seq order
+ *   'h' u64be(hold seq)           held chunk: samples collected while the wall clock was
+ *                                 untrusted, stamped with monotonic ms (clock/, docs/agent.md
+ *                                 "Clock trust"); the value starts with the clock domain
  *
  * Big-endian ordinals and seqs make LevelDB's byte order the (boot, seq) order.
  * Numbers in values are unsigned LEB128 varints (zigzag for signed); arithmetic, not bit
@@ -22,6 +25,7 @@ export const PREFIX_META = 0x6d; // 'm'
 export const PREFIX_BOOT = 0x62; // 'b'
 export const PREFIX_SERIES = 0x73; // 's'
 export const PREFIX_CHUNK = 0x63; // 'c'
+export const PREFIX_HELD = 0x68; // 'h'
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
@@ -164,6 +168,21 @@ export function chunkKey(ord: number, firstSeq: number): Uint8Array {
   return k;
 }
 
+export function heldKey(firstHoldSeq: number): Uint8Array {
+  const k = new Uint8Array(9);
+  const dv = new DataView(k.buffer);
+  k[0] = PREFIX_HELD;
+  dv.setUint32(1, Math.floor(firstHoldSeq / 2 ** 32));
+  dv.setUint32(5, firstHoldSeq % 2 ** 32);
+  return k;
+}
+
+export function parseHeldKey(key: Uint8Array): number {
+  if (key.length !== 9 || key[0] !== PREFIX_HELD) throw new BufferError('ERR_BUFFER_CORRUPT', 'bad held chunk key');
+  const dv = new DataView(key.buffer, key.byteOffset, key.length);
+  return dv.getUint32(1) * 2 ** 32 + dv.getUint32(5);
+}
+
 /** The u32 after the prefix byte of a boot or series key. */
 export function keyU32(key: Uint8Array): number {
   if (key.length !== 5) throw new BufferError('ERR_BUFFER_CORRUPT', `bad key length ${key.length}`);
@@ -280,4 +299,26 @@ export function decodeChunk(firstSeq: number, value: Uint8Array): ChunkColumns {
   }
   if (!r.done) throw new BufferError('ERR_BUFFER_CORRUPT', 'trailing bytes after chunk');
   return c;
+}
+
+/**
+ * Held chunk value: the clock domain (string: buffer boot id, plus a run token when the
+ * monotonic clock does not count from the kernel's boot), then a chunk (encodeChunk) whose
+ * seqs are hold seqs and whose timestamps are monotonic ms of that domain.
+ */
+export function encodeHeld(domain: string, firstHoldSeq: number, c: ChunkColumns, from = 0, to = c.n): Uint8Array {
+  const w = new ByteWriter(16 + domain.length);
+  w.string(domain);
+  const head = w.bytes();
+  const body = encodeChunk(firstHoldSeq, c, from, to);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head, 0);
+  out.set(body, head.length);
+  return out;
+}
+
+export function decodeHeld(firstHoldSeq: number, value: Uint8Array): { domain: string; cols: ChunkColumns } {
+  const r = new ByteReader(value);
+  const domain = r.string();
+  return { domain, cols: decodeChunk(firstHoldSeq, value.subarray(r.pos)) };
 }

@@ -1,5 +1,5 @@
-export type { SampleBuffer, BufferPosition, BufferedRun, BufferStats, BootStats, DropReason } from './interface.js';
-export { DROP_REASONS } from './interface.js';
+export type { SampleBuffer, BufferPosition, BufferedRun, BufferStats, BootStats, DropReason, HeldDropReason, HeldStats } from './interface.js';
+export { DROP_REASONS, HELD_DROP_REASONS } from './interface.js';
 export { StoredSampleBuffer, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_BYTES } from './sample-buffer.js';
 export type { SampleBufferOptions } from './sample-buffer.js';
 export { LevelSampleBuffer } from './level-buffer.js';

@@ -28,6 +28,9 @@
  *   0x7ff0000000000002 stays distinguishable): reads hand them out in a Float64Array.
  * - **Trimming happens only on ack** (and by the bounds below, which count what they drop).
  * - **Bounded** by bytes and by age; dropped samples are counted per reason and per boot.
+ * - **Held samples** (collected while the wall clock is untrusted, clock/) live in their own
+ *   part of the store that reads never see. `releaseHeld` re-bases them and appends them to
+ *   the normal buffer, in collection order, with the next seqs, before any later append.
  */
 import type { Labels, MetricFamily } from '@edgeprom/shared';
 
@@ -81,6 +84,37 @@ export interface BootStats {
   samples: number;
 }
 
+/** Why held samples were discarded before they could be re-based (the `reason` label). */
+export type HeldDropReason =
+  /** Held in another clock domain (before a reboot): their monotonic times mean nothing now. */
+  | 'reboot'
+  /** The buffer reached `maxBytes` and held samples were the oldest thing left to drop. */
+  | 'size'
+  /** A held entry no longer decoded. */
+  | 'corrupt';
+
+export const HELD_DROP_REASONS: readonly HeldDropReason[] = ['reboot', 'size', 'corrupt'];
+
+export interface HeldStats {
+  /** Samples held (stored and pending), over all clock domains. */
+  samples: number;
+  /** Held samples not yet flushed. */
+  pendingSamples: number;
+  /** Stored size of the held entries (part of `sizeBytes`). */
+  sizeBytes: number;
+  /** Held samples re-based and moved to the normal buffer, since open. */
+  released: number;
+  /** Held samples discarded, since open, by reason. */
+  dropped: Record<HeldDropReason, number>;
+}
+
+export interface HeldRelease {
+  /** Seqs reserved for the released samples: the next `seqs` of the current boot. */
+  seqs: number;
+  /** Settles when the samples are moved: how many moved, how many were dropped. */
+  done: Promise<{ released: number; dropped: number }>;
+}
+
 export interface BufferStats {
   /** The current boot id: `<kernel boot id>.<store id>`. */
   boot: string;
@@ -108,6 +142,8 @@ export interface BufferStats {
   series: number;
   /** Boots with buffered samples (and always the current one), oldest first. */
   boots: BootStats[];
+  /** Samples held while the clock was untrusted. */
+  held: HeldStats;
 }
 
 export interface SampleBuffer {
@@ -121,6 +157,25 @@ export interface SampleBuffer {
    * columns. Throws ERR_BUFFER_NOT_OPEN / ERR_BUFFER_CLOSED.
    */
   append(families: readonly MetricFamily[], timestampMs: number): void;
+
+  /**
+   * Records one collection made while the wall clock is untrusted: each sample is stored
+   * with `monotonicMs` (plus its own timestamp's distance from `timestampMs`, when it has
+   * one) in clock domain `domain`, where readers do not see it, until `releaseHeld`.
+   * Synchronous like append; durable on the next flush.
+   */
+  hold(families: readonly MetricFamily[], timestampMs: number, monotonicMs: number, domain: string): void;
+
+  /**
+   * The wall clock is trusted again: every held sample of `domain` gets the timestamp
+   * `monotonic + offsetMs` (offset = trusted wall now − monotonic now) and moves to the
+   * normal buffer in collection order, one atomic write per ~1 MiB of held chunks. Their
+   * seqs are reserved at once (`seqs` of them, the next ones), so the caller may append
+   * right away: appends and holds made while the release runs are applied after it. Held
+   * samples of any other domain are dropped and counted (`reboot`); a held chunk that no
+   * longer decodes leaves its reserved seqs unused.
+   */
+  releaseHeld(domain: string, offsetMs: number): HeldRelease;
 
   /**
    * Writes pending samples (and any new series, boot state) in one atomic store batch, then

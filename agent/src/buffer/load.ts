@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { readBootId } from './boot-id.js';
 import type { ChunkIndex } from './chunk-index.js';
-import { FORMAT_VERSION, PREFIX_BOOT, PREFIX_CHUNK, PREFIX_SERIES, bootKey, decodeBoot, encodeBoot, decodeChunk, decodeLabels, keyU32, metaKey, parseChunkKey, seriesKey, type ChunkColumns } from './codec.js';
+import { FORMAT_VERSION, PREFIX_BOOT, PREFIX_CHUNK, PREFIX_HELD, PREFIX_SERIES, bootKey, decodeBoot, encodeBoot, decodeChunk, decodeHeld, decodeLabels, keyU32, metaKey, parseChunkKey, parseHeldKey, seriesKey, type ChunkColumns } from './codec.js';
 import { liveSummary } from './columns.js';
-import type { BootState } from './sample-buffer.js';
+import type { BootState, HeldMeta } from './sample-buffer.js';
 import type { SeriesDictionary } from './series-dictionary.js';
 import type { BufferStore, StoreOp } from './store.js';
 
@@ -36,6 +36,12 @@ export interface Loaded {
   ops: StoreOp[];
   /** Samples in entries that had to be deleted. */
   corruptSamples: number;
+  /** Held chunks (untrusted-clock samples), in hold order. */
+  held: HeldMeta[];
+  /** The next hold seq to hand out. */
+  nextHoldSeq: number;
+  /** Held samples in entries that had to be deleted (when their count was readable). */
+  corruptHeldSamples: number;
 }
 
 export async function loadBuffer({ store, logger, bootIdPath, series, chunks }: LoadInput): Promise<Loaded> {
@@ -82,7 +88,11 @@ export async function loadBuffer({ store, logger, bootIdPath, series, chunks }: 
     }
   }
   const byOrd = new Map(boots.map((b) => [b.ord, b]));
-  const referenced = new Set<number>();
+  /** Live samples per series id: the dictionary's reference counts. */
+  const referenced = new Map<number, number>();
+  const count = (c: ChunkColumns, from: (i: number) => boolean) => {
+    for (let i = 0; i < c.n; i++) if (from(i)) referenced.set(c.series[i], (referenced.get(c.series[i]) ?? 0) + 1);
+  };
   for await (const [key, value] of store.scan(PREFIX_CHUNK)) {
     let k: { ord: number; firstSeq: number };
     let c: ChunkColumns;
@@ -105,18 +115,41 @@ export async function loadBuffer({ store, logger, bootIdPath, series, chunks }: 
       ops.push({ type: 'del', key });
       continue;
     }
-    for (let i = 0; i < c.n; i++) if (c.seqs[i] > boot.ackedSeq) referenced.add(c.series[i]);
+    count(c, (i) => c.seqs[i] > boot.ackedSeq);
     chunks.push({ ord: k.ord, keySeq: k.firstSeq, lastSeq: live.lastSeq, n: live.n, bytes: key.length + value.length, minT: live.minT, maxT: live.maxT });
+  }
+
+  const held: HeldMeta[] = [];
+  let nextHoldSeq = 1;
+  let corruptHeldSamples = 0;
+  for await (const [key, value] of store.scan(PREFIX_HELD)) {
+    try {
+      const holdSeq = parseHeldKey(key);
+      const { domain, cols } = decodeHeld(holdSeq, value);
+      if (cols.n === 0) {
+        ops.push({ type: 'del', key });
+        continue;
+      }
+      count(cols, () => true);
+      held.push({ holdSeq, n: cols.n, bytes: key.length + value.length, domain });
+      nextHoldSeq = Math.max(nextHoldSeq, cols.seqs[cols.n - 1] + 1);
+    } catch (err) {
+      corrupt('held chunk', key, err);
+    }
   }
 
   // Series no chunk refers to any more are forgotten (they come back with their next sample);
   // ids still in chunks are never reused, even if their dictionary entry was lost.
   for (const id of [...series.ids()]) {
-    if (referenced.has(id)) continue;
+    const refs = referenced.get(id);
+    if (refs !== undefined) {
+      series.ref(id, refs);
+      continue;
+    }
     series.remove(id);
     ops.push({ type: 'del', key: seriesKey(id) });
   }
-  for (const id of referenced) series.reserve(id);
+  for (const id of referenced.keys()) series.reserve(id);
 
   let current = boots.find((b) => b.id === bootId);
   if (!current) {
@@ -134,7 +167,7 @@ export async function loadBuffer({ store, logger, bootIdPath, series, chunks }: 
     return false;
   });
   boots.sort((a, b) => a.ord - b.ord);
-  return { boots, current, ops: ops.concat(bootPut(current)), corruptSamples };
+  return { boots, current, ops: ops.concat(bootPut(current)), corruptSamples, held, nextHoldSeq, corruptHeldSamples };
 }
 
 function bootPut(b: BootState): StoreOp {

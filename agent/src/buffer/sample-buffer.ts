@@ -8,10 +8,10 @@ import { RealClock, type Clock, type MetricFamily } from '@edgeprom/shared';
 import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_BOOT_ID_PATH } from './boot-id.js';
 import { ChunkIndex, type ChunkMeta } from './chunk-index.js';
-import { bootKey, chunkKey, decodeChunk, encodeBoot, encodeChunk, encodeLabels, seriesKey, type BootRecord, type ChunkColumns } from './codec.js';
-import { copyValue, gather, liveSummary } from './columns.js';
+import { bootKey, chunkKey, decodeChunk, decodeHeld, encodeBoot, encodeChunk, encodeHeld, heldKey, seriesKey, type BootRecord, type ChunkColumns } from './codec.js';
+import { copyValue, emptyColumns, gather, liveSummary } from './columns.js';
 import { BufferError } from './errors.js';
-import type { BufferPosition, BufferStats, BufferedRun, DropReason, SampleBuffer } from './interface.js';
+import type { BufferPosition, BufferStats, BufferedRun, DropReason, HeldDropReason, HeldRelease, SampleBuffer } from './interface.js';
 import { loadBuffer } from './load.js';
 import { bufferFamilies } from './metrics.js';
 import { Pending } from './pending.js';
@@ -45,6 +45,20 @@ export interface SampleBufferOptions {
   minPlausibleTimestampMs?: number;
 }
 
+/** A stored held chunk (samples collected while the clock was untrusted), in hold order. */
+export interface HeldMeta {
+  holdSeq: number;
+  n: number;
+  bytes: number;
+  /** The clock domain its monotonic timestamps belong to. */
+  domain: string;
+}
+
+const EMPTY: ChunkColumns = emptyColumns(0);
+
+/** Held chunks re-based per atomic write when the clock becomes trusted. */
+const RELEASE_BATCH_BYTES = 1 << 20;
+
 export interface BootState extends BootRecord {
   /** Stored size of the boot record. */
   bytes: number;
@@ -72,6 +86,20 @@ export class StoredSampleBuffer implements SampleBuffer {
   readonly #pending = new Pending();
   readonly #series = new SeriesDictionary();
   readonly #chunks = new ChunkIndex();
+  /** Held samples: pending ones (seqs column = hold seqs, timestamps = monotonic ms) and stored chunks. */
+  readonly #heldPending = new Pending();
+  #heldDomain = '';
+  #held: HeldMeta[] = [];
+  #heldBytes = 0;
+  #nextHoldSeq = 1;
+  #heldReleased = 0;
+  /** Held samples taken by a flush whose write has not resolved (still counted as held). */
+  #heldFlushing = 0;
+  #heldFlushingDomain = '';
+  readonly #heldDropped: Record<HeldDropReason, number> = { reboot: 0, size: 0, corrupt: 0 };
+  /** > 0 while releaseHeld runs: appends and holds wait in #deferred so released samples get the earlier seqs. */
+  #releasing = 0;
+  #deferred: (() => void)[] = [];
 
   #bytesWritten = 0;
   #appended = 0;
@@ -105,6 +133,10 @@ export class StoredSampleBuffer implements SampleBuffer {
       await this.#store.open();
       const loaded = await loadBuffer({ store: this.#store, logger: this.#logger, bootIdPath: this.#bootIdPath, series: this.#series, chunks: this.#chunks });
       this.#boots = loaded.boots;
+      this.#held = loaded.held;
+      this.#heldBytes = loaded.held.reduce((n, h) => n + h.bytes, 0);
+      this.#nextHoldSeq = loaded.nextHoldSeq;
+      this.#heldDropped.corrupt += loaded.corruptHeldSamples;
       this.#current = loaded.current;
       this.#dropped.corrupt += loaded.corruptSamples;
       this.#nextSeq = loaded.current.lastSeq + 1;
@@ -117,7 +149,7 @@ export class StoredSampleBuffer implements SampleBuffer {
     }
     this.#state = 'open';
     this.#logger.info(
-      { path: this.#store.location, boot: this.#current.id, next_seq: this.#nextSeq, samples: this.#chunks.liveSamples(), size_bytes: this.#sizeBytes(), series: this.#series.size },
+      { path: this.#store.location, boot: this.#current.id, next_seq: this.#nextSeq, samples: this.#chunks.liveSamples(), held_samples: this.#heldSamples(), size_bytes: this.#sizeBytes(), series: this.#series.size },
       'buffer opened',
     );
     this.#timer = this.#clock.setInterval(() => {
@@ -157,18 +189,154 @@ export class StoredSampleBuffer implements SampleBuffer {
 
   append(families: readonly MetricFamily[], timestampMs: number): void {
     const current = this.#check();
+    if (this.#releasing > 0) {
+      this.#deferred.push(() => this.append(families, timestampMs));
+      return;
+    }
     for (const f of families) {
       for (const s of f.samples) {
-        this.#pending.push(this.#nextSeq++, this.#series.idFor(s.labels), Math.trunc(s.timestampMs ?? timestampMs), s.value);
+        this.#pending.push(this.#nextSeq++, this.#series.acquire(s.labels), Math.trunc(s.timestampMs ?? timestampMs), s.value);
         this.#appended++;
       }
     }
     if (this.#pending.n > this.#maxPending) {
       // Flushes keep failing (a full or dead SD card): memory is the next thing to run out.
-      const n = this.#pending.dropOldest(this.#pending.n - Math.floor(this.#maxPending * 0.9));
+      const n = this.#dropPendingOldest(this.#pending, this.#pending.n - Math.floor(this.#maxPending * 0.9));
       this.#countDrop('write_error', current, n);
       this.#logger.error({ dropped: n }, 'buffer: flushes keep failing; dropped the oldest unflushed samples');
     }
+  }
+
+  hold(families: readonly MetricFamily[], timestampMs: number, monotonicMs: number, domain: string): void {
+    this.#check();
+    if (this.#releasing > 0) {
+      this.#deferred.push(() => this.hold(families, timestampMs, monotonicMs, domain));
+      return;
+    }
+    if (this.#heldPending.n > 0 && domain !== this.#heldDomain) {
+      throw new BufferError('ERR_INVALID_ARGUMENT', `hold: clock domain changed from ${this.#heldDomain} to ${domain} with samples pending`);
+    }
+    this.#heldDomain = domain;
+    const mono = Math.trunc(monotonicMs);
+    for (const f of families) {
+      for (const s of f.samples) {
+        // A sample's own timestamp keeps its distance from the collection's (same bad clock).
+        const t = s.timestampMs === undefined ? mono : mono + Math.trunc(s.timestampMs - timestampMs);
+        this.#heldPending.push(this.#nextHoldSeq++, this.#series.acquire(s.labels), t, s.value);
+      }
+    }
+    if (this.#heldPending.n > this.#maxPending) {
+      const n = this.#dropPendingOldest(this.#heldPending, this.#heldPending.n - Math.floor(this.#maxPending * 0.9));
+      this.#heldDropped.size += n;
+      this.#logger.error({ dropped: n }, 'buffer: flushes keep failing; dropped the oldest unflushed held samples');
+    }
+  }
+
+  /** Drops the oldest k samples of a pending set, releasing their series. */
+  #dropPendingOldest(p: Pending, k: number): number {
+    k = Math.min(k, p.n);
+    for (let i = 0; i < k; i++) this.#series.release(p.series[i]);
+    return p.dropOldest(k);
+  }
+
+  releaseHeld(domain: string, offsetMs: number): HeldRelease {
+    this.#check();
+    if (!Number.isFinite(offsetMs)) throw new BufferError('ERR_INVALID_ARGUMENT', `releaseHeld: offsetMs must be finite, got ${offsetMs}`);
+    // The held samples of `domain` known now get the next seqs, reserved at once; appends
+    // and holds wait until the release is done (so the chunk index stays in seq order).
+    let seqs = this.#heldDomain === domain ? this.#heldPending.n : 0;
+    if (this.#heldFlushingDomain === domain) seqs += this.#heldFlushing;
+    for (const h of this.#held) if (h.domain === domain) seqs += h.n;
+    const first = this.#nextSeq;
+    this.#nextSeq += seqs;
+    this.#releasing++;
+    const run = this.#serial(() => this.#releaseNow(domain, Math.trunc(offsetMs), first, seqs));
+    const done = () => {
+      if (--this.#releasing > 0 || this.#state !== 'open') return;
+      const deferred = this.#deferred;
+      this.#deferred = [];
+      for (const fn of deferred) fn();
+    };
+    run.then(done, done);
+    return { seqs, done: run };
+  }
+
+  async #releaseNow(domain: string, offsetMs: number, first: number, reserved: number): Promise<{ released: number; dropped: number }> {
+    // Pending samples (appended before this call) take their seqs first; pending held
+    // samples become a stored held chunk, so everything below reads from the store.
+    await this.#flushNow();
+    const cur = this.#current!;
+    const all = this.#held;
+    const done = new Set<HeldMeta>();
+    let released = 0;
+    let dropped = 0;
+    let next = first;
+    try {
+      // Batches of up to RELEASE_BATCH_BYTES of held chunks, each one atomic write (put the
+      // re-based chunks, delete the held ones, boot record): few fsyncs, few chunks.
+      for (let i = 0; i < all.length; ) {
+        const batch: HeldMeta[] = [];
+        for (let bytes = 0; i < all.length && (batch.length === 0 || bytes + all[i].bytes <= RELEASE_BATCH_BYTES); i++) {
+          batch.push(all[i]);
+          bytes += all[i].bytes;
+        }
+        const ops: StoreOp[] = [];
+        const keep: ChunkColumns[] = [];
+        const gone: Record<'reboot' | 'corrupt', number> = { reboot: 0, corrupt: 0 };
+        for (const meta of batch) {
+          const key = heldKey(meta.holdSeq);
+          ops.push({ type: 'del', key });
+          try {
+            const value = await this.#store.get(key);
+            if (!value) throw new BufferError('ERR_BUFFER_CORRUPT', 'held chunk is missing from the store');
+            const d = decodeHeld(meta.holdSeq, value);
+            if (d.domain === domain) {
+              keep.push(d.cols);
+            } else {
+              this.#releaseSeries(d.cols);
+              gone.reboot += d.cols.n;
+            }
+          } catch (err) {
+            this.#logger.error({ path: this.#store.location, hold_seq: meta.holdSeq, err: (err as Error).message }, 'held buffer chunk does not decode; dropping it');
+            gone.corrupt += meta.n;
+          }
+        }
+        const cols = keep.length === 1 ? keep[0] : gather(keep, () => true);
+        const prevLast = cur.lastSeq;
+        if (next + cols.n > first + reserved) throw new BufferError('ERR_INVALID_ARGUMENT', `releaseHeld: ${next + cols.n - first} samples held, ${reserved} seqs reserved`);
+        for (let k = 0; k < cols.n; k++) {
+          cols.seqs[k] = next++;
+          cols.timestamps[k] += offsetMs;
+        }
+        if (cols.n > 0) cur.lastSeq = cols.seqs[cols.n - 1];
+        const metas = this.#chunkOps(cur.ord, cols, ops);
+        ops.push(this.#bootOp(cur));
+        try {
+          await this.#write(ops);
+        } catch (err) {
+          // The reserved seqs not written stay unused (a gap); what is still held is
+          // released, with new seqs, by a later call.
+          cur.lastSeq = prevLast;
+          throw err;
+        }
+        for (const m of batch) {
+          done.add(m);
+          this.#heldBytes -= m.bytes;
+        }
+        for (const m of metas) this.#chunks.push(m);
+        released += cols.n;
+        this.#heldReleased += cols.n;
+        dropped += gone.reboot + gone.corrupt;
+        this.#heldDropped.reboot += gone.reboot;
+        this.#heldDropped.corrupt += gone.corrupt;
+      }
+    } finally {
+      this.#held = all.filter((h) => !done.has(h));
+    }
+    if (dropped > 0) this.#logger.warn({ dropped, domain }, 'buffer: dropped held samples from another boot; their monotonic times cannot be re-based');
+    if (released > 0) this.#logger.info({ released, offset_ms: offsetMs }, 'buffer: re-based held samples and moved them to the buffer');
+    await this.#enforceBounds();
+    return { released, dropped };
   }
 
   flush(): Promise<void> {
@@ -179,23 +347,33 @@ export class StoredSampleBuffer implements SampleBuffer {
   async #flushNow(): Promise<void> {
     const cur = this.#current!;
     const cols = this.#pending.take();
+    const held = this.#heldPending.n > 0 ? this.#heldPending.take() : EMPTY;
+    const heldDomain = this.#heldDomain;
     const newSeries = this.#series.takeUnsaved();
+    const removed = this.#series.takeRemoved();
     const ops: StoreOp[] = [];
     for (const id of newSeries) {
-      const labels = this.#series.labels(id);
-      if (labels) ops.push({ type: 'put', key: seriesKey(id), value: encodeLabels(labels) });
+      const value = this.#series.encodedFor(id);
+      if (value) ops.push({ type: 'put', key: seriesKey(id), value });
     }
+    for (const id of removed) ops.push({ type: 'del', key: seriesKey(id) });
     const metas = this.#chunkOps(cur.ord, cols, ops);
+    const heldMetas = this.#heldOps(heldDomain, held, ops);
     const prevLast = cur.lastSeq;
     if (cols.n > 0) cur.lastSeq = cols.seqs[cols.n - 1];
     if (ops.length === 0) return;
     ops.push(this.#bootOp(cur));
+    this.#heldFlushing = held.n;
+    this.#heldFlushingDomain = heldDomain;
     try {
       await this.#write(ops);
     } catch (err) {
+      this.#heldFlushing = 0;
       cur.lastSeq = prevLast;
       this.#pending.restore(cols);
+      if (held.n > 0) this.#heldPending.restore(held);
       this.#series.restoreUnsaved(newSeries);
+      this.#series.restoreRemoved(removed);
       this.#flushErrors++;
       const msg = (err as Error).message;
       if (msg !== this.#lastFlushError) this.#logger.error({ path: this.#store.location, err: msg, pending: this.#pending.n }, 'buffer flush failed; keeping the samples in memory and retrying');
@@ -205,8 +383,26 @@ export class StoredSampleBuffer implements SampleBuffer {
     if (this.#lastFlushError !== undefined) this.#logger.info({ path: this.#store.location }, 'buffer flush works again');
     this.#lastFlushError = undefined;
     this.#flushes++;
+    this.#heldFlushing = 0;
     for (const m of metas) this.#chunks.push(m);
+    for (const m of heldMetas) {
+      this.#held.push(m);
+      this.#heldBytes += m.bytes;
+    }
     await this.#enforceBounds();
+  }
+
+  /** Puts held samples as held chunks of at most maxChunk samples. */
+  #heldOps(domain: string, cols: ChunkColumns, ops: StoreOp[]): HeldMeta[] {
+    const metas: HeldMeta[] = [];
+    for (let from = 0; from < cols.n; from += this.#maxChunk) {
+      const to = Math.min(cols.n, from + this.#maxChunk);
+      const key = heldKey(cols.seqs[from]);
+      const value = encodeHeld(domain, cols.seqs[from], cols, from, to);
+      ops.push({ type: 'put', key, value });
+      metas.push({ holdSeq: cols.seqs[from], n: to - from, bytes: key.length + value.length, domain });
+    }
+    return metas;
   }
 
   /** Puts `cols` (samples of boot `ord`, seq order) as chunks of at most maxChunk samples. */
@@ -257,6 +453,43 @@ export class StoredSampleBuffer implements SampleBuffer {
     for (let round = 0; round < 10_000 && this.#sizeBytes() > target && this.#chunks.length > 0; round++) {
       await this.#dropBySize(Math.min(this.#sizeBytes() - target, MAX_WINDOW_BYTES / WINDOW_FACTOR));
     }
+    // Held samples go last: they are the only record of an untrusted-clock period.
+    if (this.#sizeBytes() > target && this.#held.length > 0) await this.#dropHeld(this.#sizeBytes() - target);
+  }
+
+  /** Drops the oldest held chunks until `need` bytes are freed. */
+  async #dropHeld(need: number): Promise<void> {
+    const ops: StoreOp[] = [];
+    const gone = new Set<HeldMeta>();
+    let freed = 0;
+    let n = 0;
+    for (const meta of this.#held) {
+      if (freed >= need) break;
+      const key = heldKey(meta.holdSeq);
+      try {
+        const value = await this.#store.get(key);
+        if (value) {
+          const { cols } = decodeHeld(meta.holdSeq, value);
+          for (let i = 0; i < cols.n; i++) this.#series.release(cols.series[i]);
+        }
+      } catch {
+        // undecodable: its series references stay until the next open recounts them
+      }
+      ops.push({ type: 'del', key });
+      gone.add(meta);
+      freed += meta.bytes;
+      n += meta.n;
+    }
+    await this.#write(ops);
+    this.#held = this.#held.filter((h) => !gone.has(h));
+    this.#heldBytes -= freed;
+    this.#heldDropped.size += n;
+    this.#logger.warn({ dropped: n, size_bytes: this.#sizeBytes(), max_bytes: this.#maxBytes }, 'buffer full: dropped the oldest samples held while the clock was untrusted');
+  }
+
+  /** Releases the series of every sample in `cols` (they left the buffer). */
+  #releaseSeries(cols: ChunkColumns, keep?: (i: number) => boolean): void {
+    for (let i = 0; i < cols.n; i++) if (!keep?.(i)) this.#series.release(cols.series[i]);
   }
 
   /** Whole chunks whose newest sample is older than maxAge (a chunk spans one flush interval). */
@@ -267,7 +500,12 @@ export class StoredSampleBuffer implements SampleBuffer {
     const ops: StoreOp[] = [];
     const touched = new Set<BootState>();
     for (const c of old) {
-      ops.push({ type: 'del', key: chunkKey(c.ord, c.keySeq) });
+      const key = chunkKey(c.ord, c.keySeq);
+      // Decoded only to release its series; one that does not decode is counted as corrupt.
+      const cols = await this.#readChunk(c, key, ops);
+      if (!cols) continue;
+      this.#releaseSeries(cols);
+      ops.push({ type: 'del', key });
       const boot = this.#bootByOrd(c.ord);
       this.#countDrop('age', boot, c.n);
       touched.add(boot);
@@ -303,6 +541,8 @@ export class StoredSampleBuffer implements SampleBuffer {
     for (const p of parts) for (let i = 0; i < p.cols.n; i++) groups[g++] = this.#series.group(p.cols.series[i]);
     const k = total === 0 ? 0 : Math.min(total, Math.ceil(need / (windowBytes / total)));
     const mask = chooseVictims(groups, k);
+    g = 0;
+    for (const p of parts) for (let i = 0; i < p.cols.n; i++, g++) if (mask[g]) this.#series.release(p.cols.series[i]);
 
     const puts: StoreOp[] = [];
     const fresh: ChunkMeta[] = [];
@@ -418,6 +658,14 @@ export class StoredSampleBuffer implements SampleBuffer {
       let trimmed = 0;
       for (const meta of this.#chunks.list) {
         if (meta.ord !== b.ord || meta.keySeq > to) continue;
+        // Decoded to release the series of the acked samples (the dictionary forgets series
+        // nothing refers to any more).
+        const cols = await this.#readChunk(meta, chunkKey(meta.ord, meta.keySeq), ops);
+        if (!cols) {
+          gone.add(meta);
+          continue;
+        }
+        this.#releaseSeries(cols, (i) => cols.seqs[i] > to);
         if (meta.lastSeq <= to) {
           ops.push({ type: 'del', key: chunkKey(meta.ord, meta.keySeq) });
           gone.add(meta);
@@ -425,11 +673,6 @@ export class StoredSampleBuffer implements SampleBuffer {
           continue;
         }
         // Partly acked: the chunk stays as written (an ack costs no rewrite); its live count shrinks.
-        const cols = await this.#readChunk(meta, chunkKey(meta.ord, meta.keySeq), ops);
-        if (!cols) {
-          gone.add(meta);
-          continue;
-        }
         const live = liveSummary(cols, to);
         trimmed += meta.n - live.n;
         Object.assign(meta, { n: live.n, minT: live.minT, maxT: live.maxT });
@@ -449,8 +692,14 @@ export class StoredSampleBuffer implements SampleBuffer {
 
   // ---- numbers ----
 
+  #heldSamples(): number {
+    let n = this.#heldPending.n + this.#heldFlushing;
+    for (const h of this.#held) n += h.n;
+    return n;
+  }
+
   #sizeBytes(): number {
-    let n = this.#chunks.bytes + this.#series.bytes;
+    let n = this.#chunks.bytes + this.#series.bytes + this.#heldBytes;
     for (const b of this.#boots) n += b.bytes;
     return n;
   }
@@ -476,6 +725,13 @@ export class StoredSampleBuffer implements SampleBuffer {
       dropped: { ...this.#dropped },
       series: this.#series.size,
       boots: this.#boots.map((b) => ({ boot: b.id, ordinal: b.ord, lastSeq: b.lastSeq, ackedSeq: b.ackedSeq, dropped: b.dropped, samples: perBoot.get(b.ord) ?? 0 })),
+      held: {
+        samples: this.#heldSamples(),
+        pendingSamples: this.#heldPending.n,
+        sizeBytes: this.#heldBytes,
+        released: this.#heldReleased,
+        dropped: { ...this.#heldDropped },
+      },
     };
   }
 

@@ -18,7 +18,7 @@ import { timeExporter } from './time.js';
 import { unameExporter } from './uname.js';
 import { osReleaseExporter } from './os-release.js';
 import { hardwareExporter } from './hardware.js';
-import { processExporter } from './process.js';
+import { processExporter } from '@edgeprom/shared';
 import { textfileExporter } from './textfile.js';
 import {
   portableCpuExporter,

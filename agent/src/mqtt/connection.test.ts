@@ -60,11 +60,14 @@ describe('MQTT connection', () => {
         return super.setTimeout(fn, ms);
       }
     })();
-    conn = new MqttConnection({ settings: { url: `mqtt://127.0.0.1:${port}`, topicPrefix: 'edgeprom/' }, agentId: 'pi-1', clock, random: () => 0.5, minBackoffMs: 1000, maxBackoffMs: 4000 });
+    // Every attempt also arms its CONNACK timeout (connectTimeoutMs): told apart by its value.
+    conn = new MqttConnection({ settings: { url: `mqtt://127.0.0.1:${port}`, topicPrefix: 'edgeprom/' }, agentId: 'pi-1', clock, random: () => 0.5, minBackoffMs: 1000, maxBackoffMs: 4000, connectTimeoutMs: 99_999 });
     await conn.start();
+    const retries = () => clock.delays.filter((d) => d !== 99_999);
     // Each refused attempt schedules the next: 1 s, 2 s, 4 s, then 4 s (jitter fixed at 0).
-    await until(() => clock.delays.length >= 4, 'four retries', { clock, stepMs: 250 });
-    expect(clock.delays.slice(0, 4)).toEqual([1000, 2000, 4000, 4000]);
+    await until(() => retries().length >= 4, 'four retries', { clock, stepMs: 250 });
+    expect(retries().slice(0, 4)).toEqual([1000, 2000, 4000, 4000]);
+    expect(clock.delays.filter((d) => d === 99_999).length).toBeGreaterThanOrEqual(4);
     broker = await startBroker(port);
     await until(() => conn!.connected, 'connected once the broker is up', { clock, stepMs: 250 });
     expect(conn.connects).toBe(1);

@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import type { ManualClock } from '@edgeprom/shared';
 import { decodeMessage, encodeAck, topics as wireTopics, type BatchMessage, type PresenceMessage } from '@edgeprom/shared/wire';
 
@@ -49,6 +50,86 @@ export async function freePort(): Promise<number> {
   const { port } = srv.address() as net.AddressInfo;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+export type ProxyFlow = 'both' | 'to-broker' | 'to-client' | 'none';
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a broker, under the test's control: it can stop
+ * forwarding either direction (bytes are dropped, sockets stay open: a dead peer or a
+ * half-open link), cut every connection abruptly, and it records the packets clients send
+ * (decoded with mqtt-packet, as an independent reader).
+ */
+export interface TestProxy {
+  port: number;
+  url: string;
+  /** What is forwarded from now on. Default 'both'. */
+  flow: ProxyFlow;
+  /** Packets sent by clients, in order, across connections. */
+  readonly fromClients: mqttPacket.Packet[];
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  /** Destroys every open connection (both sides), as a network failure would. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export async function startProxy(brokerPort: number): Promise<TestProxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const fromClients: mqttPacket.Packet[] = [];
+  let accepted = 0;
+  let server: net.Server;
+  const proxy: TestProxy = {
+    port: 0,
+    url: '',
+    flow: 'both',
+    fromClients,
+    get accepted() {
+      return accepted;
+    },
+    cut() {
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
+      pairs.clear();
+    },
+    async close() {
+      proxy.cut();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+  server = net.createServer((client) => {
+    accepted++;
+    const upstream = net.connect(brokerPort, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (p: mqttPacket.Packet) => fromClients.push(p));
+    parser.on('error', () => undefined);
+    client.on('data', (d) => {
+      if (proxy.flow === 'both' || proxy.flow === 'to-broker') {
+        parser.parse(d);
+        upstream.write(d);
+      }
+    });
+    upstream.on('data', (d) => {
+      if (proxy.flow === 'both' || proxy.flow === 'to-client') client.write(d);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  proxy.port = (server.address() as net.AddressInfo).port;
+  proxy.url = `mqtt://127.0.0.1:${proxy.port}`;
+  return proxy;
 }
 
 export interface DeliveredSample {

@@ -22,6 +22,8 @@
  *      scrapes continue. Samples from that cycle on were delivered by scrapes.
  *   3. **Start.** Whatever the buffer holds when the agent starts (the unscraped tail of the
  *      last run, older boots) is backlog too, as is any older boot's data at any time.
+ *   3b. **Owed.** Held samples (untrusted clock) that the gate releases, when a held cycle
+ *      went unscraped: `owe(seqTo)` makes them backlog like a gap's (scrape-window.ts).
  *   4. **Pulled.** With no gap and no backlog, samples that scrapes delivered are trimmed
  *      from the buffer locally (an `ack` of our own up to the last scraped cycle; at most
  *      every `localTrimIntervalMs`, and on stop), so that the next gap starts with exactly
@@ -164,6 +166,18 @@ export class Pusher {
     // Leaving push mode: whatever was collected meanwhile was meant to be pushed; finish that.
     if (prev.mode === 'push' && next.mode === 'auto') this.#catchUpTo = Math.max(this.#catchUpTo ?? 0, this.#o.window.highWater);
     this.#stats.mode = next.mode;
+    this.#poke();
+  }
+
+  /**
+   * Samples of the current boot up to `seqTo` are owed: in auto mode they are pushed (and
+   * nothing is trimmed locally before they are acked), whatever scrapes did. The agent calls
+   * it when the clock gate released held samples that include cycles nobody scraped.
+   */
+  owe(seqTo: number): void {
+    if (this.#catchUpTo !== undefined && this.#catchUpTo >= seqTo) return;
+    this.#catchUpTo = seqTo;
+    if (this.#settings.mode === 'auto') this.#logger.info({ catch_up_to: seqTo }, 'push: re-based samples include cycles nobody scraped; pushing them');
     this.#poke();
   }
 

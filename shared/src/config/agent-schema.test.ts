@@ -25,8 +25,25 @@ describe('agent config', () => {
       buffer: { max_bytes: 64 * 1024 * 1024, max_age: 7 * DAY, flush_interval: 5 * S },
       push: { mode: 'auto', push_after: 45 * S, max_batch_bytes: 256 * 1024, rate_limit: 0 },
       mdns: { enabled: true, advertise_interfaces: ['127.0.0.1'] },
+      clock: { jump_tolerance: 1 * S, stable_for: 30 * S, os_sync_file: '/run/systemd/timesync/synchronized' },
       log_level: 'info',
     });
+  });
+
+  it('reads the clock section and names bad values', () => {
+    expect(parseAgentConfig('clock: {jump_tolerance: 250ms, stable_for: 0, not_before: 2025-06-01, os_sync_file: ""}\n').clock).toEqual({
+      jump_tolerance: 250,
+      stable_for: 0,
+      not_before: Date.UTC(2025, 5, 1),
+      os_sync_file: '',
+    });
+    expect(parseAgentConfig('clock: {not_before: "2025-06-01T12:00:00+02:00"}\n').clock.not_before).toBe(Date.UTC(2025, 5, 1, 10));
+    expect(errors('clock: {jump_tolerance: 0}\n')).toEqual(['agent.yml:1:25: clock.jump_tolerance: must be greater than 0']);
+    const errs = errors('clock:\n  stable_for: soon\n  not_before: yesterday\n  slew: true\n');
+    expect(errs.some((e) => e.includes('clock.stable_for') && e.includes('soon'))).toBe(true);
+    expect(errs.some((e) => e.includes('clock.not_before') && e.includes('expected a date such as 2026-01-01'))).toBe(true);
+    expect(errs.some((e) => e.includes('slew'))).toBe(true);
+    expect(errors('clock: {not_before: 2025-13-45}\n').some((e) => e.includes('clock.not_before'))).toBe(true);
   });
 
   it('derives push_after from collect_interval unless set', () => {
@@ -94,6 +111,18 @@ log_level: verbose
     expect(errors('mqtt: {url: "mqtt://x", password: a, password_file: b}\n')).toEqual([
       'agent.yml:1:35: mqtt.password: at most one of password & password_file must be configured',
     ]);
+  });
+
+  it('accepts only the broker URL schemes the agent client speaks (no WebSocket)', () => {
+    for (const url of ['mqtt://b', 'tcp://b:1884', 'mqtts://b', 'tls://b', 'ssl://b:8884']) expect(parseAgentConfig(`mqtt: {url: "${url}"}\n`, 'agent.yml').mqtt?.url).toBe(url);
+    expect(errors('mqtt:\n  url: ws://gateway.lan:9001\n')).toEqual([
+      'agent.yml:2:8: mqtt.url: scheme "ws" is not supported: the agent has no MQTT-over-WebSocket transport (use mqtt://, mqtts://, tcp://, tls:// or ssl://)',
+    ]);
+    expect(errors('mqtt: {url: "wss://gateway.lan"}\n')).toEqual([
+      'agent.yml:1:13: mqtt.url: scheme "wss" is not supported: the agent has no MQTT-over-WebSocket transport (use mqtt://, mqtts://, tcp://, tls:// or ssl://)',
+    ]);
+    expect(errors('mqtt: {url: "http://x"}\n')).toEqual(['agent.yml:1:13: mqtt.url: scheme "http" is not supported (use mqtt://, mqtts://, tcp://, tls:// or ssl://)']);
+    expect(errors('mqtt: {url: "gateway"}\n')).toEqual(['agent.yml:1:13: mqtt.url: "gateway" is not a URL (use mqtt://, mqtts://, tcp://, tls:// or ssl://)']);
   });
 
   it('refuses unknown fields and an empty advertise list', () => {

@@ -4,9 +4,10 @@
  * when it is not scraped.
  */
 import { z } from 'zod';
-import { AT_KEY, agentId, bool, duration, listenAddress, nonEmptyStr, obj, quote, size, str, topicPrefix, url } from './fields.js';
+import { agentMqttUrlError } from './agent-mqtt-url.js';
+import { AT_KEY, agentId, bool, describeValue, duration, listenAddress, nonEmptyStr, obj, quote, size, str, topicPrefix } from './fields.js';
+import { YamlScalar } from './yaml-tree.js';
 import { DEFAULT_MAX_WIRE_BYTES } from '../wire/message.js';
-import { MQTT_URL_SCHEMES } from './mqtt-schema.js';
 
 export const AGENT_DEFAULTS = {
   listen: ':9100',
@@ -32,8 +33,47 @@ export const agentBufferSchema = obj({
   if (b.flush_interval === 0) ctx.addIssue({ code: 'custom', path: ['flush_interval'], message: 'must be greater than 0' });
 });
 
+/** A calendar date (`2026-01-01`) or an RFC 3339 time, as ms since the epoch. */
+const dateMs = () =>
+  z.unknown().transform((v, ctx): number => {
+    const s = v instanceof YamlScalar ? v.source : v;
+    const ok = typeof s === 'string' && /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(s);
+    const ms = ok ? Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T')) : NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `expected a date such as 2026-01-01 or 2026-01-01T00:00:00Z, got ${describeValue(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * When the agent trusts the device's wall clock (boards without an RTC boot in 1970 until
+ * NTP sets the time): samples collected while it does not are held with monotonic time and
+ * re-based once it does (docs/agent.md "Clock trust").
+ */
+export const agentClockSchema = obj({
+  /** A wall-clock step larger than this between two collections (against monotonic time) is a jump. */
+  jump_tolerance: duration().prefault('1s'),
+  /** After a jump the clock is untrusted until it has run this long without another. */
+  stable_for: duration().prefault('30s'),
+  /** Wall clocks before this are implausible; default: the agent's release date (clock/release-date.ts). */
+  not_before: dateMs().optional(),
+  /**
+   * File whose existence means the OS has synchronised the clock (systemd-timesyncd's flag),
+   * under --path.rootfs. While its directory exists but the file does not, the clock is
+   * untrusted; with no directory the OS gives no signal. Empty: ignore the OS.
+   */
+  os_sync_file: str().default('/run/systemd/timesync/synchronized'),
+}).superRefine((c, ctx) => {
+  if (c.jump_tolerance === 0) ctx.addIssue({ code: 'custom', path: ['jump_tolerance'], message: 'must be greater than 0' });
+});
+
 export const agentMqttSchema = obj({
-  url: url(MQTT_URL_SCHEMES),
+  // The schemes the agent's own client speaks (agent-mqtt-url.ts): no ws/wss.
+  url: str().superRefine((s, ctx) => {
+    const why = agentMqttUrlError(s);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  }),
   username: str().optional(),
   password: str().optional(),
   password_file: str().optional(),
@@ -109,6 +149,7 @@ export const agentConfigSchema = obj({
   mqtt: agentMqttSchema.optional(),
   push: agentPushSchema.prefault({}),
   mdns: agentMdnsSchema.prefault({}),
+  clock: agentClockSchema.prefault({}),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
   .superRefine((c, ctx) => {
@@ -131,3 +172,4 @@ export type AgentBufferConfig = AgentConfig['buffer'];
 export type AgentMqttConfig = NonNullable<AgentConfig['mqtt']>;
 export type AgentPushConfig = AgentConfig['push'];
 export type AgentMdnsConfig = AgentConfig['mdns'];
+export type AgentClockConfig = AgentConfig['clock'];
