@@ -134,7 +134,8 @@ await Promise.race([aggregatorReady, children.get('aggregator').exited]);
 if (stopping) await stopAllPromise;
 
 let agentUrl;
-start('agent', '35', [AGENT, '--storage.path', 'data/agent', '--mqtt.url', 'mqtt://127.0.0.1:1883'], (line) => {
+// --lite-mode: as the agent's own #! line runs it (agent/src/cli.ts), for its small footprint.
+start('agent', '35', ['--lite-mode', AGENT, '--storage.path', 'data/agent', '--mqtt.url', 'mqtt://127.0.0.1:1883'], (line) => {
   const m = /listening on (http:\/\/[^\s"]+)/.exec(line);
   if (m && !agentUrl) {
     agentUrl = m[1].replace('0.0.0.0', 'localhost');

@@ -4,6 +4,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killStrays, runCli, serveCli } from './cli-test-util.js';
 
+/**
+ * Every test here spawns node processes (the CLI, a server): under a loaded machine these
+ * take far longer than the suite's 20 s default, so each gets this generous bound (not a
+ * timing assertion).
+ */
+const SPAWN_TIMEOUT_MS = 120_000;
+
 const dir = mkdtempSync(path.join(tmpdir(), 'edgeprom-cli-'));
 afterAll(() => {
   killStrays();
@@ -22,7 +29,7 @@ describe('edgeprom-aggregator --help', () => {
     const r = runCli([...args, ...(args.length === 0 ? ['--help'] : [])]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(usage);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('documents every Prometheus-named flag', () => {
     const { stdout } = runCli(['-h']);
@@ -33,7 +40,7 @@ describe('edgeprom-aggregator --help', () => {
     ]) {
       expect(stdout).toContain(`--${flag}`);
     }
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it.each([
     [['--no.such-flag']],
@@ -48,7 +55,7 @@ describe('edgeprom-aggregator --help', () => {
     const r = runCli(args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/edgeprom-aggregator: .+\nTry --help/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 });
 
 describe('edgeprom-aggregator check config', () => {
@@ -58,7 +65,7 @@ describe('edgeprom-aggregator check config', () => {
     const r = runCli(['check', 'config', file]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`SUCCESS: ${file}`);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('prints every error with file:line:column and exits 1', () => {
     const good = path.join(dir, 'good2.yml');
@@ -71,13 +78,13 @@ describe('edgeprom-aggregator check config', () => {
     expect(r.stderr).toContain('FAILED');
     expect(r.stderr).toContain(`${bad}:2:20: global.scrape_interval: not a valid duration "15x"`);
     expect(r.stderr).toContain('global.evaluation_interval');
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('reports a missing file as a failure', () => {
     const r = runCli(['check', 'config', path.join(dir, 'missing.yml')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('missing.yml');
-  });
+  }, SPAWN_TIMEOUT_MS);
 });
 
 describe('edgeprom-aggregator (server)', () => {
@@ -106,7 +113,7 @@ describe('edgeprom-aggregator (server)', () => {
     const again = runCli(['tsdb', 'import', 'openmetrics', om, '--storage.tsdb.path', data]);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('rejected:   0');
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('keeps the old config when a SIGHUP reload finds a broken file', async () => {
     const cfg = path.join(dir, 'reload.yml');
@@ -128,7 +135,7 @@ describe('edgeprom-aggregator (server)', () => {
       s.child.kill('SIGINT');
     }
     expect(await s.exited).toBe(0);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('exits 1 with a clear message when the address is taken', async () => {
     const s = await serveCli([`--storage.tsdb.path=${path.join(dir, 'port-a')}`, '--web.listen-address=127.0.0.1:0']);
@@ -141,7 +148,7 @@ describe('edgeprom-aggregator (server)', () => {
       s.child.kill('SIGTERM');
     }
     expect(await s.exited).toBe(0);
-  });
+  }, SPAWN_TIMEOUT_MS);
 });
 
 /** Polls a condition (no timing assertion: the test timeout bounds it). */

@@ -8,7 +8,8 @@ import type { Queryable } from '../storage/interface.js';
 import type { QueryEngine } from './engine.js';
 import type { Form } from './form.js';
 import type { QueryGate } from './query-gate.js';
-import type { BuildInfo, MetadataSource, RuntimeInfo, TargetsSource, TsdbStatsSource } from './sources.js';
+import type { TsdbAdmin } from './handlers-status.js';
+import type { BuildInfo, FleetSource, MetadataSource, RuntimeInfo, TargetsSource, TsdbStatsSource } from './sources.js';
 
 /** The subset of a pino logger the API uses. */
 export interface ApiLogger {
@@ -49,7 +50,11 @@ export interface ApiDeps {
   metadata: MetadataSource;
   /** undefined: no /api/v1/targets route (404). */
   targets: TargetsSource | undefined;
+  /** undefined: no /api/v1/fleet route (404). */
+  fleet: FleetSource | undefined;
   enableAdminApi: boolean;
+  /** The store the TSDB admin endpoints act on; undefined: they answer "not supported". */
+  admin: TsdbAdmin | undefined;
   /** Upper bound of every query's timeout (Prometheus's --query.timeout), ms. */
   queryTimeoutMs: number;
   gate: QueryGate;

@@ -9,6 +9,10 @@ import type { ApiDeps, ApiRequest, ApiResult } from './context.js';
 import { ApiError, badData } from './errors.js';
 import { parseGoInt } from './go-strconv.js';
 import type { MetricMetadata, RuntimeInfo, TargetsParams } from './sources.js';
+import { goQuote } from '../promql/parser/go-text.js';
+import { parseMetricSelector } from '../promql/parser/index.js';
+import { Matcher } from '../storage/matcher.js';
+import { MAX_TIME_MS, MIN_TIME_MS, optionalTime, toQuerierBound } from './params.js';
 
 /** Config fields the loader turns into ms or bytes; shown again as `15s`, `64MiB`. */
 const DURATION_FIELDS: ReadonlySet<string> = new Set([
@@ -165,11 +169,86 @@ export function targets(req: ApiRequest, deps: ApiDeps): ApiResult {
   }
 }
 
-/** The TSDB admin API: Prometheus's error while disabled; not implemented when enabled. */
-export function admin(what: string) {
-  return (_req: ApiRequest, deps: ApiDeps): ApiResult => {
+/**
+ * What the TSDB admin endpoints act on (the on-disk store, tsdb.ts). Optional: without it,
+ * the endpoints answer "not supported" even with `--web.enable-admin-api`.
+ */
+export interface TsdbAdmin {
+  /** Tombstones the samples of matching series in [mint, maxt] (ms, inclusive). */
+  deleteSeries(matchers: readonly Matcher[], mint?: number, maxt?: number): Promise<void>;
+  cleanTombstones(): Promise<void>;
+  /** Writes a snapshot under `<storage>/snapshots/`; returns its directory name. */
+  snapshot(withHead?: boolean): Promise<string>;
+}
+
+/** Go's strconv.ParseBool. */
+function parseGoBool(s: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
+  return undefined;
+}
+
+/** The selector's matchers; like Prometheus, one must not match the empty string. */
+function adminMatchers(selector: string): Matcher[] {
+  let matchers: Matcher[];
+  try {
+    matchers = parseMetricSelector(selector).map((m) => Matcher.create(m.type, m.name, m.value));
+  } catch (e) {
+    throw badData((e as Error).message, e);
+  }
+  if (!matchers.some((m) => !m.matchesEmpty)) {
+    throw badData(`${goQuote(selector)}: match[] must contain at least one non-empty matcher`);
+  }
+  return matchers;
+}
+
+async function internal<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw new ApiError('internal', `${what}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * POST/PUT /api/v1/admin/tsdb/*, as Prometheus's web/api/v1: "admin APIs disabled"
+ * (unavailable, 500 as in Prometheus, whose respondError has no case for it) without --web.enable-admin-api; 204 for delete_series and
+ * clean_tombstones, `{name}` for snapshot.
+ */
+export function admin(what: 'delete_series' | 'clean_tombstones' | 'snapshot') {
+  return async (req: ApiRequest, deps: ApiDeps): Promise<ApiResult> => {
     if (!deps.enableAdminApi) throw new ApiError('unavailable', 'admin APIs disabled');
-    throw new ApiError('unavailable', `admin API ${what} is not supported by edgeprom`);
+    const db = deps.admin;
+    if (db === undefined) throw new ApiError('unavailable', `admin API ${what} is not supported by edgeprom`);
+    switch (what) {
+      case 'delete_series': {
+        const selectors = req.form.all('match[]');
+        if (selectors.length === 0) throw badData('no match[] parameter provided');
+        const start = toQuerierBound(optionalTime(req.form.value('start'), 'start', MIN_TIME_MS));
+        const end = toQuerierBound(optionalTime(req.form.value('end'), 'end', MAX_TIME_MS));
+        // All selectors are checked before anything is deleted.
+        const sets = selectors.map(adminMatchers);
+        for (const matchers of sets) await internal('delete series', () => db.deleteSeries(matchers, start, end));
+        deps.logger.warn({ match: selectors, start, end }, 'series deleted through the admin API');
+        return { data: undefined };
+      }
+      case 'clean_tombstones':
+        await internal('clean tombstones', () => db.cleanTombstones());
+        return { data: undefined };
+      case 'snapshot': {
+        const raw = req.form.value('skip_head');
+        let skipHead = false;
+        if (raw !== '') {
+          const b = parseGoBool(raw);
+          if (b === undefined) {
+            throw badData(`unable to parse boolean 'skip_head' argument: strconv.ParseBool: parsing ${goQuote(raw)}: invalid syntax`);
+          }
+          skipHead = b;
+        }
+        const name = await internal('create snapshot', () => db.snapshot(!skipHead));
+        return { data: { name } };
+      }
+    }
   };
 }
 

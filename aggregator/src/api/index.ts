@@ -21,6 +21,10 @@ export type { ApiErrorCode, ErrorType } from './errors.js';
 export { EMPTY_METADATA } from './sources.js';
 export type {
   BuildInfo,
+  FleetParams,
+  FleetSource,
+  HttpMount,
+  Lifecycle,
   MetadataSource,
   MetricMetadata,
   RuntimeInfo,
@@ -33,3 +37,4 @@ export type {
 export { queryableTsdbStats } from './tsdb-stats.js';
 export { formatSampleValue, formatTimestamp } from './json.js';
 export { parseTime, parseDurationNs } from './params.js';
+export { HttpMetrics, handlerLabel, METRICS_PATH, serveMetrics, type MetricsGatherer } from './metrics-endpoint.js';

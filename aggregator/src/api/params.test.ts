@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Labels } from '@edgeprom/shared';
+import { FloatHistogram } from '../storage/index.js';
 import { ApiError } from './errors.js';
 import { parseGoFloat, parseGoInt } from './go-strconv.js';
-import { encodeData, formatSampleValue, formatTimestamp, goJson, RawJson } from './json.js';
+import { encodeData, encodeResult, formatSampleValue, formatTimestamp, goJson, RawJson } from './json.js';
 import { limitParam, MAX_TIME_MS, MIN_TIME_MS, optionalTime, parseDurationNs, parseTime, requiredTime } from './params.js';
 
 describe('parseGoFloat (strconv.ParseFloat)', () => {
@@ -139,6 +141,31 @@ describe('number formatting (jsonutil.MarshalFloat / MarshalTimestamp)', () => {
     [-1500, '-1.500'],
     [0, '0'],
   ])('timestamp %d → %s', (t, s) => expect(formatTimestamp(t)).toBe(s));
+
+  it('encodes a matrix byte for byte: shared step times, odd values, histograms apart', () => {
+    const h = new FloatHistogram();
+    h.count = 2;
+    h.sum = 3;
+    h.zeroThreshold = 0.001;
+    h.zeroCount = 2;
+    const a = Labels.from([
+      ['__name__', 'm'],
+      ['x', '<a&b>'],
+    ]);
+    const b = Labels.from([['__name__', 'n']]);
+    const text = encodeResult({
+      type: 'matrix',
+      series: [
+        { metric: a, points: [{ t: 1500, f: 1e21 }, { t: 3000, f: NaN }, { t: 4005, f: -0 }] },
+        { metric: b, points: [{ t: 1500, f: 1.5e-7 }, { t: 2000, f: 0, h }, { t: 3000, f: -Infinity }, { t: -1500, f: 0.1 }] },
+      ],
+    });
+    expect(text).toBe(
+      '[{"metric":{"__name__":"m","x":"<a&b>"},"values":[[1.500,"1e+21"],[3,"NaN"],[4.005,"-0"]]},' +
+        '{"metric":{"__name__":"n"},"values":[[1.500,"1.5e-07"],[3,"-Inf"],[-1.500,"0.1"]],' +
+        '"histograms":[[2,{"count":"2","sum":"3","buckets":[[3,"-0.001","0.001","2"]]}]]}]',
+    );
+  });
 
   it('splices raw JSON without letting strings pose as it', () => {
     expect(encodeData({ a: '\u0000raw0\u0000', b: new RawJson('[1]'), c: [new RawJson('{}')] })).toBe(

@@ -17,6 +17,7 @@ import {
   statusTsdb,
   targets,
 } from './handlers-status.js';
+import { fleet } from './handlers-fleet.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -49,9 +50,12 @@ const LABEL_VALUES: Methods = { GET: labelValues };
 export interface OptionalRoutes {
   /** /targets: a TargetsSource was given. */
   targets?: boolean;
+  /** /fleet: a FleetSource was given. */
+  fleet?: boolean;
 }
 
 const TARGETS: Methods = { GET: targets };
+const FLEET: Methods = { GET: fleet };
 
 export interface RouteMatch {
   methods: Methods;
@@ -63,6 +67,7 @@ export function matchApiRoute(sub: string, optional: OptionalRoutes = {}): Route
   const m = STATIC.get(sub);
   if (m) return { methods: m, params: {} };
   if (sub === '/targets' && optional.targets) return { methods: TARGETS, params: {} };
+  if (sub === '/fleet' && optional.fleet) return { methods: FLEET, params: {} };
   const parts = sub.split('/');
   // ['', 'label', name, 'values']
   if (parts.length === 4 && parts[0] === '' && parts[1] === 'label' && parts[2] !== '' && parts[3] === 'values') {

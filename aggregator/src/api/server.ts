@@ -22,15 +22,20 @@ import { Form } from './form.js';
 import { QueryGate } from './query-gate.js';
 import { sendError, sendJson, sendText, setCors, successBody, type Cors } from './respond.js';
 import { allowHeader, API_PREFIX, matchApiRoute } from './routes.js';
+import { METRICS_PATH, serveMetrics, type HttpMetrics, type MetricsGatherer } from './metrics-endpoint.js';
 import {
   EMPTY_METADATA,
   type BuildInfo,
+  type FleetSource,
+  type HttpMount,
+  type Lifecycle,
   type MetadataSource,
   type RuntimeInfo,
   type TargetsSource,
   type TsdbStatsSource,
 } from './sources.js';
 import { queryableTsdbStats } from './tsdb-stats.js';
+import type { TsdbAdmin } from './handlers-status.js';
 
 /** Go's net/http form limit: url-encoded bodies above this are refused. */
 export const DEFAULT_MAX_BODY_BYTES = 10 << 20;
@@ -49,12 +54,27 @@ export interface ApiServerOptions {
   metadata?: MetadataSource;
   /** `/api/v1/targets`; without one that path answers 404. */
   targets?: TargetsSource;
+  /** `/api/v1/fleet`; without one that path answers 404. */
+  fleet?: FleetSource;
+  /**
+   * Handlers tried before any route, in order (the push API's `/metrics/job/...`): the
+   * first that handles a request answers it.
+   */
+  mounts?: readonly HttpMount[];
+  /** `--web.enable-lifecycle`: `/-/reload` calls it; without one it answers 403, as Prometheus. */
+  lifecycle?: Lifecycle;
+  /** GET /metrics: the aggregator's own metrics; without it that path answers 404. */
+  metrics?: MetricsGatherer;
+  /** Counts every request by route pattern and code (prometheus_http_requests_total). */
+  httpMetrics?: HttpMetrics;
   logger?: ApiLogger;
   clock?: Clock;
   /** `--web.cors.origin`: a regex, fully anchored (default `.*`). */
   corsOrigin?: string;
   /** `--web.enable-admin-api` (default false). */
   enableAdminApi?: boolean;
+  /** What the admin endpoints act on (the TSDB); without it they answer "not supported". */
+  admin?: TsdbAdmin;
   /** `--query.timeout`, ms (default 2m). */
   queryTimeoutMs?: number;
   /** `--query.max-concurrency` (default 20). */
@@ -143,7 +163,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     tsdbStats: opts.tsdbStats ?? queryableTsdbStats(opts.queryable),
     metadata: opts.metadata ?? EMPTY_METADATA,
     targets: opts.targets,
+    fleet: opts.fleet,
     enableAdminApi: opts.enableAdminApi ?? false,
+    admin: opts.admin,
     queryTimeoutMs: opts.queryTimeoutMs ?? 120_000,
     gate: new QueryGate(opts.maxConcurrentQueries ?? 20, clock),
     startTimeMs: clock.now(),
@@ -160,7 +182,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       res.end();
       return;
     }
-    const route = matchApiRoute(sub, { targets: deps.targets !== undefined });
+    const route = matchApiRoute(sub, { targets: deps.targets !== undefined, fleet: deps.fleet !== undefined });
     if (!route) {
       req.resume();
       return sendText(res, 404, '404 page not found\n');
@@ -203,7 +225,26 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
   }
 
+  /** Prometheus's /-/reload: 403 unless the lifecycle API is on; 500 with the reason when refused. */
+  async function handleReload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'POST, PUT' });
+    }
+    if (!opts.lifecycle) return sendText(res, 403, 'Lifecycle API is not enabled.');
+    try {
+      await opts.lifecycle.reload();
+    } catch (e) {
+      return sendText(res, 500, `failed to reload config: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Length', 0);
+    res.end();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const m of opts.mounts ?? []) {
+      if (await m.handle(req, res)) return;
+    }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = decodePath(q < 0 ? url : url.slice(0, q));
@@ -216,6 +257,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return handleApi(req, res, path.slice(API_PREFIX.length), query);
     }
     req.resume();
+    if (path === '/-/reload') return handleReload(req, res);
+    if (path === METRICS_PATH && opts.metrics) return serveMetrics(req, res, opts.metrics, logger);
     if (path === '/-/healthy' || path === '/-/ready') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
@@ -241,6 +284,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     async start(listen: ListenOptions): Promise<BoundAddress> {
       if (address) return address;
       const s = createServer((req, res) => {
+        opts.httpMetrics?.track(req, res);
         handle(req, res).catch((err: unknown) => {
           logger.error({ err }, 'request failed');
           if (!res.headersSent) sendText(res, 500, 'internal error\n');

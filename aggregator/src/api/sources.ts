@@ -3,6 +3,7 @@
  * (scrape, tsdb, main) can be swapped or faked: metric metadata, TSDB statistics, build and
  * runtime information.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** One metadata entry as a target exposes it (`# TYPE`, `# HELP`, `# UNIT`). */
 export interface MetricMetadata {
@@ -38,6 +39,33 @@ export interface TargetsParams {
  */
 export interface TargetsSource {
   targets(params: TargetsParams): unknown;
+}
+
+/** The filters of `/api/v1/fleet`, validated (empty ones left out). */
+export interface FleetParams {
+  /** `up`, `down` or `unknown`. */
+  state?: string;
+  /** `pull` or `push`. */
+  mode?: string;
+}
+
+/** Where `/api/v1/fleet` gets its `data` (main/fleet.ts). Without one the route answers 404. */
+export interface FleetSource {
+  fleet(params: FleetParams): unknown;
+}
+
+/**
+ * Something mounted in front of the API on the same listener (the push API): handles the
+ * request and resolves true, or resolves false without touching it.
+ */
+export interface HttpMount {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+}
+
+/** `/-/reload` (POST, PUT), as `--web.enable-lifecycle` enables it in Prometheus. */
+export interface Lifecycle {
+  /** Re-reads and applies the config; rejects with the reason when the new one is refused. */
+  reload(): Promise<void>;
 }
 
 export interface TsdbStat {

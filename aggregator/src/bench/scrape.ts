@@ -4,12 +4,19 @@
  * in-memory store, with and without the per-target scrape cache. Prints scrapes/s and CPU
  * per scrape (user+system of this process); the last line is one JSON object.
  *
- *   npx tsx aggregator/src/bench/scrape.ts [scrapes=2000] [series=1000] [gzip=0] [both|cache|nocache]
+ *   npx tsx aggregator/src/bench/scrape.ts [scrapes=2000] [series=1000] [gzip=0] [both|cache|nocache] [store]
+ *
+ * `store`: `memory` (default, MemoryStorage), `head` (the TSDB head, no WAL), or
+ * `head-noref` (the head behind a wrapper that drops SeriesRefs, so every append looks its
+ * series up by labels: the cost the refs save, in the same run as `head`). Several may be
+ * given, comma-separated.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Labels, ManualClock } from '@edgeprom/shared';
 import { MemoryStorage } from '../storage/memory.js';
+import type { Appendable } from '../storage/interface.js';
+import { Head } from '../tsdb/head.js';
 import { compileRelabel } from '../relabel/relabel.js';
 import { ScrapeLoop } from '../scrape/scrape-loop.js';
 import { Target, populateLabels } from '../scrape/target.js';
@@ -18,6 +25,35 @@ import { scrapeJob } from '../scrape/types.js';
 const [scrapes = 2000, nSeries = 1000, gzip = 0] = process.argv.slice(2, 5).map(Number);
 /** both (default), cache or nocache. */
 const mode = process.argv[5] ?? 'both';
+const stores = (process.argv[6] ?? 'memory').split(',');
+for (const s of stores) {
+  if (s !== 'memory' && s !== 'head' && s !== 'head-noref') {
+    throw new Error(`bench:scrape: store must be memory, head or head-noref, got ${JSON.stringify(s)}`);
+  }
+}
+
+function makeStore(kind: string, clock: ManualClock): Appendable & { numSeries: number } {
+  if (kind === 'memory') return new MemoryStorage();
+  // The bench moves scrape time on without moving the clock.
+  const head = new Head({ clock, futureToleranceMs: Infinity });
+  if (kind === 'head') return head;
+  return {
+    appender: (opts) => {
+      const app = head.appender(opts);
+      return {
+        append: (l, t, v) => {
+          app.append(l, t, v);
+          return 0;
+        },
+        commit: () => app.commit(),
+        rollback: () => app.rollback(),
+      };
+    },
+    get numSeries() {
+      return head.numSeries;
+    },
+  };
+}
 
 /** A body shaped like node_exporter's: families of a few to a few dozen series. */
 const SERVER = `
@@ -53,12 +89,13 @@ async function main(): Promise<void> {
   const [port, bodyBytes] = line.toString().trim().split(' ').map(Number);
   const results: Record<string, number> = { series: nSeries, bodyBytes, scrapes };
   try {
+    for (const kind of stores)
     for (const useCache of mode === 'cache' ? [true] : mode === 'nocache' ? [false] : [true, false]) {
       const job = scrapeJob({ job_name: 'node', scrape_interval: 15_000, scrape_timeout: 10_000 });
       const l = populateLabels(Labels.from({ __address__: `127.0.0.1:${port}` }), job, []).labels!;
       const target = new Target(l, l, {});
       const clock = new ManualClock(Date.UTC(2026, 0, 1));
-      const store = new MemoryStorage();
+      const store = makeStore(kind, clock);
       const loop = new ScrapeLoop({
         target,
         job,
@@ -81,7 +118,7 @@ async function main(): Promise<void> {
       const wall = performance.now() - w0;
       const cpu = process.cpuUsage(cpu0);
       const cpuMs = (cpu.user + cpu.system) / 1000 / scrapes;
-      const tag = useCache ? 'cache' : 'nocache';
+      const tag = (kind === 'memory' ? '' : kind + ':') + (useCache ? 'cache' : 'nocache');
       results[`${tag}ScrapesPerSec`] = Math.round((scrapes / wall) * 1000);
       results[`${tag}CpuMsPerScrape`] = Number(cpuMs.toFixed(3));
       results[`${tag}SamplesPerCpuSec`] = Math.round((nSeries / cpuMs) * 1000);

@@ -59,10 +59,12 @@ export async function applyBatch(
       if (i > 0) bump('duplicate', i);
       if (i === n) continue;
       const l = labels.get(agent, s.labels);
+      // The series' ref from its previous sample: the store looks the labels up once a batch.
+      let ref = 0;
       for (; i < n; i++) {
         const t = timestamps[i];
         try {
-          app.append(l, t, values[i]);
+          ref = app.append(l, t, values[i], ref);
         } catch (e) {
           if (!isSampleError(e)) throw e;
           bump(REFUSAL_RESULT[e.code]);

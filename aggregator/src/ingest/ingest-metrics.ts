@@ -1,6 +1,6 @@
 /**
- * Ingest self metrics and per-device state, as plain counters until the aggregator has a
- * metrics registry (like HeadMetrics). `samples()` renders them with their Prometheus names:
+ * Ingest self metrics and per-device state, as plain counters; `families()` names them for
+ * the aggregator's /metrics (Ingest.collectMetrics), `samples()` lists them flat:
  *
  *   edgeprom_ingest_batches_total{agent, result}   result: ok | duplicate | malformed |
  *                                                  too_large | version | agent_mismatch |
@@ -11,7 +11,18 @@
  *
  * DeviceState is what the fleet view (/api/v1/fleet) will read about pushes.
  */
+import type { MetricFamily } from '@edgeprom/shared';
 import type { SampleErrorCode } from '../storage/errors.js';
+import { CounterVec, counterFamily, gaugeFamily } from '../selfmetrics/metric-types.js';
+
+/**
+ * The `agent` label value that stands for every device beyond the per-device series limit.
+ * `#` cannot appear in an agent id (it is an MQTT wildcard), so no device can take it.
+ */
+export const OVERFLOW_AGENT = '#overflow';
+
+/** Devices with their own `agent` series in /metrics by default; the rest share OVERFLOW_AGENT. */
+export const DEFAULT_MAX_DEVICE_SERIES = 1000;
 
 export type BatchResult = 'ok' | 'duplicate' | 'malformed' | 'too_large' | 'version' | 'agent_mismatch' | 'overloaded' | 'error';
 export type SampleResult =
@@ -62,6 +73,20 @@ export interface MetricSample {
 
 export class IngestMetrics {
   readonly devices = new Map<string, DeviceState>();
+  /**
+   * edgeprom_ingest_batches_total. Per-device series are bounded: the first `maxDevices`
+   * devices seen (in order of their first message, so a device never moves between series and
+   * no counter goes backwards) get their own `agent` value; later ones are counted under
+   * `agent="#overflow"`. `edgeprom_ingest_devices` says how many there are in all.
+   */
+  readonly #batches = new CounterVec(
+    'edgeprom_ingest_batches_total',
+    'Push batches received over MQTT, by device and result (ok, duplicate, malformed, too_large, version, agent_mismatch, overloaded, error).',
+    ['agent', 'result'],
+  );
+  readonly #maxDevices: number;
+  /** Devices with their own series. */
+  readonly #ownSeries = new Set<string>();
   readonly samplesTotal: Record<SampleResult, number> = {
     appended: 0,
     duplicate: 0,
@@ -72,6 +97,10 @@ export class IngestMetrics {
     too_far_in_future: 0,
     invalid: 0,
   };
+
+  constructor(maxDevices = DEFAULT_MAX_DEVICE_SERIES) {
+    this.#maxDevices = maxDevices;
+  }
 
   device(agent: string): DeviceState {
     let d = this.devices.get(agent);
@@ -90,12 +119,14 @@ export class IngestMetrics {
         batches: {},
       };
       this.devices.set(agent, d);
+      if (this.#ownSeries.size < this.#maxDevices) this.#ownSeries.add(agent);
     }
     return d;
   }
 
   batch(agent: string, result: BatchResult): void {
     const d = this.device(agent);
+    this.#batches.inc([this.#ownSeries.has(agent) ? agent : OVERFLOW_AGENT, result]);
     d.batches[result] = (d.batches[result] ?? 0) + 1;
     d.lastResult = result;
   }
@@ -112,6 +143,17 @@ export class IngestMetrics {
       out.push({ name: 'edgeprom_ingest_samples_total', labels: { result }, value });
     }
     return out;
+  }
+
+  /** The families for /metrics; `pending`: batches waiting to be committed (the Ingest's queue). */
+  families(pending = 0): MetricFamily[] {
+    return [
+      this.#batches.family(),
+      counterFamily('edgeprom_ingest_samples_total', 'Pushed samples by result: appended, duplicate (of a batch already committed), or refused by the store.', ['result'], Object.entries(this.samplesTotal).map(([r, v]) => [[r], v] as const)),
+      gaugeFamily('edgeprom_ingest_devices', 'Devices that have sent at least one push batch since the aggregator started.', [], [[[], this.devices.size]]),
+      gaugeFamily('edgeprom_ingest_device_series_limit', 'Devices beyond this many share agent="#overflow" in edgeprom_ingest_batches_total.', [], [[[], this.#maxDevices]]),
+      gaugeFamily('edgeprom_ingest_batches_pending', 'Push batches received and waiting to be committed.', [], [[[], pending]]),
+    ];
   }
 
   /** Sum of edgeprom_ingest_batches_total for one agent and result (tests, fleet view). */

@@ -14,7 +14,7 @@
  * that device's next good batch, and never acked (the spec has no negative ack).
  */
 import type { MqttClient } from 'mqtt';
-import { RealClock, type Clock } from '@edgeprom/shared';
+import { RealClock, type Clock, type MetricFamily } from '@edgeprom/shared';
 import { DEFAULT_MAX_WIRE_BYTES, decodeMessage, encodeAck, type BatchMessage, type Topics } from '@edgeprom/shared/wire';
 import type { Appendable, Queryable } from '../storage/interface.js';
 import { silentLogger, type MqttLogger } from '../mqtt/logger.js';
@@ -36,6 +36,8 @@ export interface IngestOptions {
    * only redeliveries or a misbehaving device get near it. Default 16.
    */
   maxPendingPerAgent?: number;
+  /** Devices with their own `agent` series in /metrics (default 1000; see IngestMetrics.families). */
+  maxDeviceSeries?: number;
   /** The target labels an agent's samples get (see push-labels.ts). */
   targetLabels?: TargetLabelsFn;
   clock?: Clock;
@@ -49,7 +51,7 @@ const WIRE_RESULT: Record<string, BatchResult> = {
 };
 
 export class Ingest {
-  readonly metrics = new IngestMetrics();
+  readonly metrics: IngestMetrics;
   readonly #opts: IngestOptions;
   readonly #clock: Clock;
   readonly #logger: MqttLogger;
@@ -66,6 +68,7 @@ export class Ingest {
 
   constructor(opts: IngestOptions) {
     this.#opts = opts;
+    this.metrics = new IngestMetrics(opts.maxDeviceSeries);
     this.#clock = opts.clock ?? new RealClock();
     this.#logger = opts.logger ?? silentLogger;
     this.#watermarks = new Watermarks(this.#clock);
@@ -96,6 +99,13 @@ export class Ingest {
   /** Resolves when every batch received so far has been handled. */
   async idle(): Promise<void> {
     while (this.#queues.size > 0) await Promise.all(this.#queues.values());
+  }
+
+  /** edgeprom_ingest_* for /metrics. */
+  collectMetrics(): MetricFamily[] {
+    let pending = 0;
+    for (const n of this.#pending.values()) pending += n;
+    return this.metrics.families(pending);
   }
 
   /** Push state of one device, for the fleet view. */

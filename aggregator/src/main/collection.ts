@@ -13,6 +13,7 @@ import type { AggregatorConfig } from '@edgeprom/shared/config';
 import { DiscoveryManager, type TargetSets } from '../discovery/index.js';
 import { createIngest, defaultTargetLabels, type Ingest } from '../ingest/index.js';
 import { createMqttConnection, MqttError, type MqttConnection } from '../mqtt/index.js';
+import { PresenceTracker } from './fleet.js';
 import { ScrapeManager, type ScrapeJob, type TargetGroup } from '../scrape/index.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import type { Logger } from './logger.js';
@@ -27,8 +28,6 @@ export interface CollectionOptions {
   baseDir?: string;
   /** `--mqtt.listen-address`, when given: overrides `mqtt.embedded.listen`, and a failure to listen is fatal. */
   mqttListen?: string;
-  /** true without a config file: anonymous MQTT clients are accepted from loopback only. */
-  anonymousLoopback: boolean;
   /** Discovery's debounce, ms (default 5 s, Prometheus's). */
   discoveryUpdateInterval?: number;
 }
@@ -41,6 +40,16 @@ export interface Collection {
   readonly scrape: ScrapeManager;
   /** The broker's URL (embedded), for the log and the startup line. */
   readonly mqttUrl: string | undefined;
+  /** Latest presence of each agent (fleet view); undefined without MQTT. */
+  readonly presence: PresenceTracker | undefined;
+  /** The target labels each agent's pushes get, learnt from discovery (fleet view). */
+  readonly pushLabels: ReadonlyMap<string, Labels>;
+  /**
+   * Applies a reloaded config: the embedded broker's devices and `allow_anonymous` first
+   * (reading password files; a failure throws before anything changed), then scrape configs
+   * and discovery (unchanged jobs and discoverers keep running). Other `mqtt:` changes need
+   * a restart: they are logged and ignored.
+   */
   applyConfig(config: AggregatorConfig): Promise<void>;
   /** Discovery, scrape, ingest (waits for in-flight commits and acks), MQTT. Idempotent. */
   stop(): Promise<void>;
@@ -52,7 +61,6 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
   let mqtt: MqttConnection | undefined = createMqttConnection(config.mqtt, {
     storageDir: opts.storageDir,
     logger: mqttLog,
-    ...(opts.anonymousLoopback ? { anonymous: 'loopback' as const } : {}),
     ...(opts.mqttListen !== undefined ? { listen: opts.mqttListen } : {}),
   });
   try {
@@ -71,6 +79,7 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
   const mqttUrl = mqtt?.broker?.url;
 
   let ingest: Ingest | undefined;
+  let presence: PresenceTracker | undefined;
   // The push ingest's target labels: those of the scrape target discovered for the agent
   // (so pushed and scraped samples share their series whatever the relabeling), the
   // ingest's default for an agent never discovered.
@@ -96,6 +105,8 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
         logger: logger.child({ component: 'ingest' }),
       });
       await ingest.start();
+      presence = new PresenceTracker(mqtt.client, mqtt.topics);
+      presence.start();
     }
     await scrape.applyConfig(config.scrape_configs satisfies readonly ScrapeJob[]);
     scrape.start();
@@ -109,6 +120,7 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
   } catch (e) {
     await discovery.stop().catch(() => undefined);
     await scrape.stop().catch(() => undefined);
+    await presence?.stop().catch(() => undefined);
     await ingest?.stop().catch(() => undefined);
     await mqtt?.stop().catch(() => undefined);
     throw e;
@@ -119,15 +131,24 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
   );
 
   let stopping: Promise<void> | undefined;
+  let current = config;
   return {
     mqtt,
     ingest,
     discovery,
     scrape,
     mqttUrl,
+    presence,
+    pushLabels: agentLabels,
     async applyConfig(next) {
+      mqtt?.applyAccess(next.mqtt);
+      const restartOnly = mqttRestartChanges(current.mqtt, next.mqtt);
+      if (restartOnly.length > 0) {
+        logger.warn({ component: 'mqtt', fields: restartOnly }, 'these mqtt settings changed but only apply after a restart');
+      }
       await scrape.applyConfig(next.scrape_configs);
       discovery.applyConfig(next.scrape_configs);
+      current = next;
     },
     stop() {
       stopping ??= (async () => {
@@ -140,6 +161,7 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
         };
         await step('discovery', () => discovery.stop());
         await step('scrape', () => scrape.stop());
+        if (presence) await step('presence', () => presence.stop());
         if (ingest) await step('ingest', () => ingest.stop());
         if (mqtt) await step('mqtt', () => mqtt.stop());
       })();
@@ -164,6 +186,23 @@ export function learnAgentLabels(scrape: Pick<ScrapeManager, 'targetsActive'>, i
       if (prev === undefined || !prev.equals(t.publicLabels)) into.set(id, t.publicLabels);
     }
   }
+}
+
+/** `mqtt:` fields a reload cannot apply (everything but the embedded broker's access rules). */
+export function mqttRestartChanges(a: AggregatorConfig['mqtt'], b: AggregatorConfig['mqtt']): string[] {
+  const strip = (m: AggregatorConfig['mqtt']) => {
+    const { embedded, ...rest } = m;
+    if (embedded === undefined) return rest;
+    const { devices: _d, allow_anonymous: _a, ...e } = embedded;
+    return { ...rest, embedded: e };
+  };
+  const x = strip(a) as Record<string, unknown>;
+  const y = strip(b) as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out.push(`mqtt.${k}`);
+  }
+  return out.sort();
 }
 
 const MQTT_AGENT = '__meta_mqtt_agent_id';

@@ -6,8 +6,9 @@
 import { loadAggregatorConfig, parseAggregatorConfig, type AggregatorConfig } from '@edgeprom/shared/config';
 
 /**
- * Without a config file: one job `edgeprom` that scrapes every agent found by MQTT presence
- * (on the embedded broker) or mDNS (on loopback, `_edgeprom._tcp` only: the
+ * Without a config file: the embedded broker taking anonymous clients from loopback only,
+ * and one job `edgeprom` that scrapes every agent found by MQTT presence (on the embedded
+ * broker) or mDNS (on loopback, `_edgeprom._tcp` only: the
  * `_prometheus-http._tcp` record of an agent carries no agent id), every 15 s. `instance` is
  * the agent id, as the push ingest's default target labels `{job="edgeprom",
  * instance="<agent id>"}`, so pushed and scraped samples of one agent share their series.
@@ -30,9 +31,33 @@ scrape_configs:
         separator: ''
         regex: (/.*)
         target_label: __metrics_path__
+mqtt:
+  embedded:
+    # Local agents connect without credentials; nothing on the LAN can.
+    allow_anonymous: loopback
 `;
 
-export function loadConfig(file: string | undefined): Promise<AggregatorConfig> {
-  if (file === undefined) return Promise.resolve(parseAggregatorConfig(DEFAULT_CONFIG_YAML, '<defaults>'));
+/**
+ * `selfAddress` (host:port of the aggregator's own listener) adds, to the defaults only, a
+ * job `self` scraping the aggregator's /metrics, as Prometheus's example config scrapes
+ * itself; a config file decides for itself.
+ */
+export function loadConfig(file: string | undefined, selfAddress?: string): Promise<AggregatorConfig> {
+  if (file === undefined) {
+    const yaml = selfAddress === undefined ? DEFAULT_CONFIG_YAML : DEFAULT_CONFIG_YAML.replace('scrape_configs:\n', `scrape_configs:\n${selfJobYaml(selfAddress)}`);
+    return Promise.resolve(parseAggregatorConfig(yaml, '<defaults>'));
+  }
   return loadAggregatorConfig(file);
+}
+
+/** The `self` job of the defaults: the aggregator's own /metrics, every 15 s. */
+export function selfJobYaml(address: string): string {
+  return `  - job_name: self\n    static_configs:\n      - targets: [${JSON.stringify(address)}]\n`;
+}
+
+/** Where the aggregator reaches its own listener: loopback when it listens on every interface. */
+export function selfAddress(bound: { host: string; port: number }): string {
+  if (bound.host === '0.0.0.0' || bound.host === '') return `127.0.0.1:${bound.port}`;
+  if (bound.host === '::') return `localhost:${bound.port}`;
+  return bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
 }

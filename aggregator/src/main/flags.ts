@@ -4,7 +4,7 @@
  * durations with Prometheus's syntax (`15s`, `1h30m`, `100y`).
  */
 import { parseArgs } from 'node:util';
-import { parseDuration } from '@edgeprom/shared';
+import { parseDuration, parseSize } from '@edgeprom/shared';
 
 /** A usage problem: printed with the subcommand's help, exit code 2. */
 export class UsageError extends Error {
@@ -21,12 +21,17 @@ export interface ServeFlags {
   listenAddress: string;
   /** `--mqtt.listen-address`: overrides `mqtt.embedded.listen` (default :1883). */
   mqttListen: string | undefined;
+  /** `--storage.tsdb.retention.time` (ms); undefined: the TSDB's default (15d unless a size is set). */
   retentionMs: number | undefined;
+  /** `--storage.tsdb.retention.size` (bytes); undefined: no size limit. */
+  retentionBytes: number | undefined;
   queryTimeoutMs: number;
   maxConcurrency: number;
   maxSamples: number;
   lookbackDeltaMs: number;
   enableAdminApi: boolean;
+  /** `--web.enable-lifecycle`: POST/PUT /-/reload (otherwise 403, as Prometheus). */
+  enableLifecycle: boolean;
   logLevel: LogLevel;
   /** As typed, for /api/v1/status/flags (Prometheus's flag map). */
   raw: Record<string, string>;
@@ -38,8 +43,10 @@ export const SERVE_OPTIONS = {
   'config.file': { type: 'string' },
   'storage.tsdb.path': { type: 'string', default: 'data/aggregator' },
   'storage.tsdb.retention.time': { type: 'string' },
+  'storage.tsdb.retention.size': { type: 'string' },
   'web.listen-address': { type: 'string', default: ':9090' },
   'web.enable-admin-api': { type: 'boolean', default: false },
+  'web.enable-lifecycle': { type: 'boolean', default: false },
   'mqtt.listen-address': { type: 'string' },
   'query.timeout': { type: 'string', default: '2m' },
   'query.max-concurrency': { type: 'string', default: '20' },
@@ -60,10 +67,14 @@ Flags:
   --config.file=FILE                 Configuration file (Prometheus format plus mqtt:).
                                      Without one the built-in defaults apply.
   --storage.tsdb.path=DIR            Base path for storage (default data/aggregator).
-  --storage.tsdb.retention.time=DUR  Accepted but NOT ENFORCED yet: the TSDB keeps
-                                     everything until blocks and retention land.
+  --storage.tsdb.retention.time=DUR  How long to keep samples (default 15d, or no time limit
+                                     when only a size is given); whole blocks are deleted.
+  --storage.tsdb.retention.size=SIZE Most bytes of blocks + WAL to keep, e.g. 512MB (units
+                                     B, KB, MB, GB, TB, PB, EB; base 2). Oldest blocks first.
   --web.listen-address=ADDR          host:port to listen on (default :9090).
   --web.enable-admin-api             Enable admin endpoints (default off).
+  --web.enable-lifecycle             Enable reload via HTTP: POST or PUT /-/reload (default
+                                     off: 403 "Lifecycle API is not enabled.").
   --mqtt.listen-address=ADDR         host:port of the embedded MQTT broker (default: the
                                      config's mqtt.embedded.listen, :1883). Given, a failure
                                      to listen is fatal; the default address taken only
@@ -75,20 +86,33 @@ Flags:
   --log.level=LEVEL                  debug, info, warn or error (default info). JSON on stderr.
   -h, --help                         Show this help.
 
-Without --config.file it runs the embedded MQTT broker (anonymous clients from loopback
-only), takes agents' pushes, and discovers agents by MQTT presence and mDNS (loopback) in
+Without --config.file it runs the embedded MQTT broker (allow_anonymous: loopback),
+takes agents' pushes, and discovers agents by MQTT presence and mDNS (loopback) in
 job "edgeprom", scraping each every 15s with instance = the agent id.
 
 Signals: SIGTERM/SIGINT stop discovery, scraping, MQTT ingest (in-flight batches are
 committed and acked), the broker, the HTTP server, then close the TSDB (flushing the WAL)
-and exit 0. SIGHUP re-reads and validates --config.file and applies it to discovery and
-scraping; a bad file keeps the old one and logs the error.
-Not built yet: POST /-/reload, the push API, the fleet view, rules (see docs/aggregator.md).
+and exit 0. SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads and validates
+--config.file and applies scrape configs, discovery, relabeling, the push: section and the
+embedded broker's devices and allow_anonymous; a bad file keeps the old config and logs
+the error (/-/reload answers 500 with it).
+The push API (push: in the config, off by default) answers PUT/POST/DELETE
+/metrics/job/... on the same listener; /api/v1/fleet lists every known device.
+Not built yet: rules (see docs/aggregator.md).
 `;
 
 function duration(flag: string, value: string): number {
   try {
     return parseDuration(value);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function size(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSize(value);
   } catch (e) {
     throw new UsageError(`--${flag}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -149,11 +173,13 @@ export function parseServeFlags(argv: readonly string[]): ServeFlags & { help: b
     listen: parseListenAddress(s('web.listen-address')),
     mqttListen: mqttListen(values['mqtt.listen-address'] as string | undefined),
     retentionMs: retention === undefined ? undefined : duration('storage.tsdb.retention.time', retention),
+    retentionBytes: size('storage.tsdb.retention.size', values['storage.tsdb.retention.size'] as string | undefined),
     queryTimeoutMs: duration('query.timeout', s('query.timeout')),
     maxConcurrency: positiveInt('query.max-concurrency', s('query.max-concurrency')),
     maxSamples: positiveInt('query.max-samples', s('query.max-samples')),
     lookbackDeltaMs: duration('query.lookback-delta', s('query.lookback-delta')),
     enableAdminApi: values['web.enable-admin-api'] === true,
+    enableLifecycle: values['web.enable-lifecycle'] === true,
     logLevel: level as LogLevel,
     raw,
   };

@@ -9,12 +9,17 @@
  */
 import type { AggregatorConfig } from '@edgeprom/shared/config';
 import { createApiServer, type ApiServer, type QueryEngine } from '../api/index.js';
+import { createPushGateway, type PushGateway } from '../pushgw/index.js';
 import { createEngine } from '../promql/index.js';
 import { targetsData } from '../scrape/index.js';
 import path from 'node:path';
 import { openTsdb, type Tsdb } from '../tsdb/tsdb.js';
 import { startCollection, type Collection } from './collection.js';
-import { loadConfig } from './config.js';
+import { loadConfig, selfAddress } from './config.js';
+import { HttpMetrics } from '../api/index.js';
+import { createSelfMetrics, instrumentEngine, registerAggregatorCollectors } from '../selfmetrics/index.js';
+import { fleetData } from './fleet.js';
+import { pushSettings, redactPushUsers } from './push.js';
 import type { ServeFlags } from './flags.js';
 import type { Logger } from './logger.js';
 
@@ -26,13 +31,35 @@ export interface Aggregator {
   readonly collection: Collection;
   /** The embedded MQTT broker's URL (mqtt://host:port), when it runs. */
   readonly mqttUrl: string | undefined;
-  /** Re-reads --config.file; on error keeps the current config and rethrows. */
+  /** The push API (handles nothing while `push.enabled` is false). */
+  readonly push: PushGateway;
+  /** The config in force. */
+  readonly config: AggregatorConfig;
+  /**
+   * Re-reads --config.file and applies scrape configs, discovery, relabeling, push settings
+   * and the embedded broker's access rules (SIGHUP, POST /-/reload). On error keeps the
+   * current config, logs, records the failure and rethrows. Reloads run one at a time.
+   */
   reload(): Promise<void>;
+  /**
+   * The last reload's outcome, as Prometheus's prometheus_config_last_reload_successful and
+   * prometheus_config_last_reload_success_timestamp_seconds (the start counts as a reload).
+   */
+  reloadStatus(): ReloadStatus;
   /**
    * Stops discovery, scraping, ingest (waits for in-flight commits and acks), MQTT, the HTTP
    * server, then closes the TSDB (waits for the WAL). Idempotent.
    */
   stop(): Promise<void>;
+}
+
+export interface ReloadStatus {
+  /** Whether the last load (start or reload) succeeded. */
+  successful: boolean;
+  /** Wall-clock ms of the last successful load. */
+  lastSuccessMs: number;
+  /** Why the last reload failed (undefined after a success). */
+  lastError: string | undefined;
 }
 
 export interface AggregatorDeps {
@@ -45,76 +72,140 @@ export interface AggregatorDeps {
 export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): Promise<Aggregator> {
   const { logger } = deps;
   let config: AggregatorConfig = await loadConfig(flags.configFile);
-  if (flags.retentionMs !== undefined) {
-    logger.warn(
-      { retention: flags.raw['storage.tsdb.retention.time'] },
-      'retention is not enforced yet: the TSDB has no blocks or retention; all data is kept',
-    );
-  }
   const tsdb = await openTsdb({
     dir: flags.tsdbPath,
     logger: logger.child({ component: 'tsdb' }),
+    // As Prometheus: time retention defaults to 15d unless only a size limit is given.
+    retentionMs: flags.retentionMs ?? (flags.retentionBytes ? 0 : undefined),
+    retentionBytes: flags.retentionBytes,
   });
+  const baseDir = flags.configFile !== undefined ? path.dirname(path.resolve(flags.configFile)) : undefined;
   let api: ApiServer | undefined;
   let collection: Collection | undefined;
+  let push: PushGateway | undefined;
+  const status: ReloadStatus = { successful: true, lastSuccessMs: Date.now(), lastError: undefined };
   try {
+    const pushLog = logger.child({ component: 'push' });
+    push = createPushGateway({ ...(await pushSettings(config.push, flags.tsdbPath, baseDir)), storage: tsdb, logger: pushLog });
+    if (config.push.enabled) await push.start();
     collection = await startCollection({
       config,
       tsdb,
       logger,
       storageDir: flags.tsdbPath,
-      ...(flags.configFile !== undefined ? { baseDir: path.dirname(path.resolve(flags.configFile)) } : {}),
+      ...(baseDir !== undefined ? { baseDir } : {}),
       ...(flags.mqttListen !== undefined ? { mqttListen: flags.mqttListen } : {}),
-      anonymousLoopback: flags.configFile === undefined,
       ...(deps.discoveryUpdateInterval !== undefined ? { discoveryUpdateInterval: deps.discoveryUpdateInterval } : {}),
     });
     const scrape = collection.scrape;
-    const engine = createEngine({
+    const coll = collection;
+    const gateway = push;
+    let reloading: Promise<void> = Promise.resolve();
+    const reloadOnce = async (): Promise<void> => {
+      try {
+        const next = await loadConfig(flags.configFile, selfTarget);
+        // Everything that reads files or can refuse comes first: a failure changes nothing.
+        const settings = await pushSettings(next.push, flags.tsdbPath, baseDir);
+        await coll.applyConfig(next);
+        gateway.applyConfig(settings);
+        if (next.push.enabled && !config.push.enabled) await gateway.start();
+        if (!next.push.enabled && config.push.enabled) await gateway.stop();
+        config = next;
+        status.successful = true;
+        status.lastSuccessMs = Date.now();
+        status.lastError = undefined;
+        logger.info({ file: flags.configFile ?? null, jobs: next.scrape_configs.length, push: next.push.enabled }, 'configuration reloaded');
+      } catch (e) {
+        status.successful = false;
+        status.lastError = e instanceof Error ? e.message : String(e);
+        logger.error({ file: flags.configFile ?? null, err: status.lastError }, 'reload failed; keeping the current configuration');
+        throw e;
+      }
+    };
+    const engine = instrumentEngine(createEngine({
       lookbackDeltaMs: flags.lookbackDeltaMs,
       maxSamples: flags.maxSamples,
       timeoutMs: flags.queryTimeoutMs,
       // The API server's gate already queues to --query.max-concurrency.
       maxConcurrentQueries: flags.maxConcurrency,
-    });
+    }), { maxConcurrent: flags.maxConcurrency });
+    // GET /metrics: the aggregator's own metrics, from every part composed here.
+    const selfMetrics = createSelfMetrics({ logger: logger.child({ component: 'selfmetrics' }), build: { version: deps.version ?? '0.1.0' } });
+    const httpMetrics = new HttpMetrics();
+    const detachSelfMetrics = registerAggregatorCollectors(selfMetrics, { tsdb, scrape, discovery: coll.discovery, ingest: coll.ingest, broker: coll.mqtt?.broker, push: gateway, engine, http: httpMetrics, reload: () => status });
     api = createApiServer({
       queryable: tsdb,
       engine: engine satisfies QueryEngine,
-      config: () => config,
+      config: () => redactPushUsers(config),
       flags: flags.raw,
       buildInfo: { version: deps.version ?? '0.1.0' },
       logger: logger.child({ component: 'api' }),
       enableAdminApi: flags.enableAdminApi,
+      admin: tsdb,
       queryTimeoutMs: flags.queryTimeoutMs,
       maxConcurrentQueries: flags.maxConcurrency,
       targets: { targets: (p) => targetsData(scrape, p) },
+      fleet: {
+        fleet: (p) =>
+          fleetData(
+            {
+              scrape,
+              ingest: coll.ingest,
+              presence: coll.presence,
+              pushLabels: coll.pushLabels,
+              queryable: tsdb,
+              staleAfterMs: flags.lookbackDeltaMs,
+            },
+            p,
+          ),
+      },
+      mounts: [gateway],
+      metrics: selfMetrics,
+      httpMetrics,
+      ...(flags.enableLifecycle ? { lifecycle: { reload: () => agg.reload() } } : {}),
+      runtimeInfo: () => ({
+        reloadConfigSuccess: status.successful,
+        lastConfigTime: new Date(status.lastSuccessMs).toISOString(),
+      }),
     });
     const bound = await api.start({ host: flags.listen.host, port: flags.listen.port });
+    // Without a config file the aggregator scrapes itself (job "self"), once its port is known.
+    const selfTarget = flags.configFile === undefined ? selfAddress(bound) : undefined;
+    if (selfTarget !== undefined) await coll.applyConfig((config = await loadConfig(undefined, selfTarget)));
     const anyHost = bound.host === '::' || bound.host === '0.0.0.0';
     const url = anyHost ? `http://localhost:${bound.port}` : bound.url;
-    const coll = collection;
     logger.info(
       { listen: bound.url, url, mqtt: coll.mqttUrl ?? null, storage: tsdb.dir, series: tsdb.replay.series },
       'aggregator ready',
     );
     const server = api;
     let stopping: Promise<void> | undefined;
-    return {
+    const agg: Aggregator = {
       url,
       tsdb,
       api: server,
       collection: coll,
       mqttUrl: coll.mqttUrl,
-      async reload() {
-        const next = await loadConfig(flags.configFile);
-        config = next;
-        await coll.applyConfig(next);
-        logger.info({ file: flags.configFile ?? null }, 'configuration reloaded');
+      push: gateway,
+      get config() {
+        return config;
+      },
+      reload() {
+        const next = reloading.then(reloadOnce);
+        reloading = next.catch(() => undefined);
+        return next;
+      },
+      reloadStatus() {
+        return { ...status };
       },
       stop() {
         stopping ??= (async () => {
           try {
             await coll.stop();
+            detachSelfMetrics();
+            selfMetrics.stop();
             await server.stop();
+            await gateway.stop();
           } finally {
             await tsdb.close();
           }
@@ -122,9 +213,11 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
         return stopping;
       },
     };
+    return agg;
   } catch (e) {
     await collection?.stop().catch(() => undefined);
     await api?.stop().catch(() => undefined);
+    await push?.stop().catch(() => undefined);
     await tsdb.close();
     throw e;
   }

@@ -32,6 +32,29 @@ describe('AccessPolicy', () => {
     expect(policy('any').authenticate(undefined, undefined, 'a/b', '192.168.1.5')).toEqual({ ok: false, reason: 'bad-client-id' });
   });
 
+  it('reconfigure (reload) applies new devices, ACLs and anonymous policy, also to connected clients', () => {
+    const p = policy('loopback');
+    const dev = p.authenticate('u', Buffer.from('pw'), 'x', undefined);
+    const anon = p.authenticate(undefined, undefined, 'edgeprom-pi-1', '127.0.0.1');
+    if (!dev.ok || !anon.ok) throw new Error('auth');
+    expect(p.canPublish(dev.principal, 'site/a/x')).toBe(true);
+    p.reconfigure({ anonymous: 'off', devices: [{ username: 'u', password: Buffer.from('new'), agentId: 'a', publish: [] }, { username: 'v', password: Buffer.from('pv'), agentId: 'b' }] });
+    // The connected device keeps its own topics, loses the ACL entry that was removed.
+    expect(p.canPublish(dev.principal, 'edgeprom/push/a')).toBe(true);
+    expect(p.canPublish(dev.principal, 'site/a/x')).toBe(false);
+    // Anonymous access turned off: a connected anonymous client loses every right.
+    expect(p.canPublish(anon.principal, 'edgeprom/push/pi-1')).toBe(false);
+    expect(p.canSubscribe(anon.principal, 'edgeprom/ack/pi-1')).toBe(false);
+    expect(p.authenticate(undefined, undefined, 'edgeprom-pi-1', '127.0.0.1')).toEqual({ ok: false, reason: 'anonymous-refused' });
+    // New credentials for new connections; the added device can log in.
+    expect(p.authenticate('u', Buffer.from('pw'), 'x', undefined)).toEqual({ ok: false, reason: 'bad-credentials' });
+    expect(p.authenticate('v', Buffer.from('pv'), 'y', undefined)).toMatchObject({ ok: true, principal: { agentId: 'b' } });
+    // A removed device, or one now speaking for another agent, can do nothing.
+    p.reconfigure({ anonymous: 'off', devices: [{ username: 'u', password: Buffer.from('new'), agentId: 'z' }] });
+    expect(p.canPublish(dev.principal, 'edgeprom/push/a')).toBe(false);
+    expect(p.canSubscribe(dev.principal, 'edgeprom/ack/a')).toBe(false);
+  });
+
   it('grants a device its own topics and its acl, nothing else', () => {
     const p = policy();
     const r = p.authenticate('u', Buffer.from('pw'), 'x', undefined);

@@ -57,8 +57,8 @@ const DUMMY = digest('edgeprom: no such user');
 
 export class AccessPolicy {
   readonly #topics: Topics;
-  readonly #devices = new Map<string, { digest: Buffer; principal: Principal }>();
-  readonly #anonymous: AnonymousPolicy;
+  #devices = new Map<string, { digest: Buffer; principal: Principal }>();
+  #anonymous: AnonymousPolicy;
   readonly #internalUser: string;
   readonly #internalDigest: Buffer;
 
@@ -67,12 +67,36 @@ export class AccessPolicy {
     this.#anonymous = opts.anonymous;
     this.#internalUser = opts.internal.username;
     this.#internalDigest = digest(opts.internal.password);
+    this.reconfigure(opts);
+  }
+
+  /**
+   * Replaces the devices and the anonymous policy (config reload). New connections use the
+   * new rules at once; connected clients do on their next publish or subscribe: a device
+   * whose username was removed, or now speaks for another agent id, may no longer publish or
+   * subscribe to anything, a changed ACL applies as it is, and anonymous clients lose every
+   * right when anonymous access is turned off. (Their connections stay open; they fail on
+   * their next connect if their credentials are no longer valid.) A changed password only
+   * applies to new connections.
+   */
+  reconfigure(opts: Pick<AccessPolicyOptions, 'devices' | 'anonymous'>): void {
+    const devices = new Map<string, { digest: Buffer; principal: Principal }>();
     for (const d of opts.devices) {
-      this.#devices.set(d.username, {
+      devices.set(d.username, {
         digest: digest(d.password),
         principal: { kind: 'device', agentId: d.agentId, username: d.username, publish: d.publish ?? [], subscribe: d.subscribe ?? [] },
       });
     }
+    this.#devices = devices;
+    this.#anonymous = opts.anonymous;
+  }
+
+  /** The principal as the current rules see it; undefined when it has lost every right. */
+  #current(p: Exclude<Principal, { kind: 'internal' }>): Exclude<Principal, { kind: 'internal' }> | undefined {
+    if (p.kind === 'anonymous') return this.#anonymous === 'off' ? undefined : p;
+    const now = this.#devices.get(p.username)?.principal;
+    if (now === undefined || now.kind !== 'device' || now.agentId !== p.agentId) return undefined;
+    return now;
   }
 
   authenticate(username: string | undefined, password: Uint8Array | undefined, clientId: string, remoteAddress: string | undefined): AuthResult {
@@ -96,15 +120,19 @@ export class AccessPolicy {
     return dev !== undefined && same ? { ok: true, principal: dev.principal } : { ok: false, reason: 'bad-credentials' };
   }
 
-  canPublish(p: Principal, topic: string): boolean {
-    if (p.kind === 'internal') return true;
+  canPublish(principal: Principal, topic: string): boolean {
+    if (principal.kind === 'internal') return true;
+    const p = this.#current(principal);
+    if (p === undefined) return false;
     const own = this.#topics.parse(topic);
     if (own !== undefined && ownedBy(p, own.id) && (own.kind === 'push' || own.kind === 'presence')) return true;
     return p.kind === 'device' && p.publish.some((f) => filterCovers(f, topic));
   }
 
-  canSubscribe(p: Principal, filter: string): boolean {
-    if (p.kind === 'internal') return true;
+  canSubscribe(principal: Principal, filter: string): boolean {
+    if (principal.kind === 'internal') return true;
+    const p = this.#current(principal);
+    if (p === undefined) return false;
     const own = this.#topics.parse(filter);
     // Its own presence too: the agent watches it to re-publish "online" over a late last
     // will from its previous connection (agent/src/presence).

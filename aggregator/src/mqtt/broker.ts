@@ -14,9 +14,11 @@ import net from 'node:net';
 import { Aedes, type AuthenticateError } from 'aedes';
 import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
+import type { MetricFamily } from '@edgeprom/shared';
 import { topics as makeTopics, type Topics } from '@edgeprom/shared/wire';
 import { AccessPolicy, type AnonymousPolicy, type DeviceCredential, type Principal } from './access-policy.js';
 import { MqttError, parseListenAddress } from './errors.js';
+import { BrokerMetrics } from './broker-metrics.js';
 import { silentLogger, type MqttLogger } from './logger.js';
 
 export interface BrokerOptions {
@@ -48,6 +50,8 @@ const CONNACK_REFUSED: Record<string, number> = {
 export class EmbeddedBroker {
   readonly topics: Topics;
   readonly internalCredentials: InternalCredentials;
+  /** Counters for /metrics (see broker-metrics.ts). */
+  readonly metrics = new BrokerMetrics();
   readonly #opts: BrokerOptions;
   readonly #logger: MqttLogger;
   readonly #policy: AccessPolicy;
@@ -72,6 +76,20 @@ export class EmbeddedBroker {
     if ((opts.devices ?? []).some((d) => d.username === INTERNAL_USERNAME)) {
       this.#logger.warn({ username: INTERNAL_USERNAME }, 'mqtt: a device uses the reserved username; it is ignored');
     }
+  }
+
+  /**
+   * Replaces the device credentials and the anonymous policy (config reload; see
+   * AccessPolicy.reconfigure for connected clients).
+   */
+  setAccess(devices: readonly DeviceCredential[], anonymous: AnonymousPolicy): void {
+    this.#policy.reconfigure({ devices: devices.filter((d) => d.username !== INTERNAL_USERNAME), anonymous });
+    this.#logger.info({ devices: devices.length, anonymous }, 'mqtt: access rules replaced');
+  }
+
+  /** edgeprom_mqtt_* for /metrics. */
+  collectMetrics(): MetricFamily[] {
+    return this.metrics.families(this.#aedes?.connectedClients ?? 0);
   }
 
   /** The bound port (after start); useful with port 0. */
@@ -106,10 +124,12 @@ export class EmbeddedBroker {
           const remote = (client.conn as net.Socket).remoteAddress;
           const r = this.#policy.authenticate(username, password, client.id, remote);
           if (r.ok) {
+            this.metrics.connections++;
             this.#principals.set(client, r.principal);
             return done(null, true);
           }
           // The username is fine to log; the password never is.
+          this.metrics.authFailures.inc([r.reason]);
           this.#logger.warn({ clientId: client.id, username: username ?? null, remote, reason: r.reason }, 'mqtt: connection refused');
           const err = new Error(r.reason) as AuthenticateError;
           err.returnCode = CONNACK_REFUSED[r.reason] as AuthenticateError['returnCode'];
@@ -119,17 +139,30 @@ export class EmbeddedBroker {
           if (client === null) return done(null); // the broker's own messages
           const p = this.#principals.get(client);
           if (p !== undefined && this.#policy.canPublish(p, packet.topic)) return done(null);
+          this.metrics.aclDenied.inc(['publish']);
           this.#logger.warn({ clientId: client.id, topic: packet.topic }, 'mqtt: publish refused by ACL');
           done(new Error('publish not authorized'));
         },
         authorizeSubscribe: (client, sub, done) => {
           const p = this.#principals.get(client);
           if (p !== undefined && this.#policy.canSubscribe(p, sub.topic)) return done(null, sub);
+          this.metrics.aclDenied.inc(['subscribe']);
           this.#logger.warn({ clientId: client.id, topic: sub.topic }, 'mqtt: subscription refused by ACL');
           // A null subscription makes aedes answer SUBACK 0x80 (failure) and keep the client.
           done(null, null);
         },
+        authorizeForward: (_client, packet) => {
+          this.metrics.forwarded(packet);
+          return packet;
+        },
       });
+      aedes.on('publish', (packet, client) => {
+        if (client !== null) this.metrics.published(packet);
+      });
+      // A metric must not stop the broker: an unreadable store only leaves the count low.
+      await this.metrics
+        .seedRetained((aedes as unknown as { persistence: RetainedSource }).persistence.createRetainedStream('#'))
+        .catch((e: unknown) => this.#logger.warn({ err: (e as Error).message }, 'mqtt: cannot count retained messages'));
       aedes.on('clientError', (client, err) => this.#logger.warn({ clientId: client.id, err: err.message }, 'mqtt: client error'));
       aedes.on('connectionError', (client, err) => this.#logger.warn({ clientId: client?.id ?? null, err: err.message }, 'mqtt: connection error'));
       this.#aedes = aedes;
@@ -164,6 +197,11 @@ export class EmbeddedBroker {
     await closing;
     if (db && db.status !== 'closed') await db.close();
   }
+}
+
+/** The part of aedes's persistence the retained count is seeded from. */
+interface RetainedSource {
+  createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer | string; retain?: boolean }>;
 }
 
 export function createBroker(opts: BrokerOptions = {}): EmbeddedBroker {

@@ -20,10 +20,7 @@ export interface MqttConnectionOptions {
   /** The aggregator's storage directory; the broker persists under `<storageDir>/mqtt` unless the config names a path. */
   storageDir?: string;
   logger?: MqttLogger;
-  /**
-   * Overrides `embedded.allow_anonymous` (true → 'any', false → 'off'). The aggregator's
-   * main passes 'loopback' when it runs without a config file (the demo), see docs/mqtt.md.
-   */
+  /** Overrides `embedded.allow_anonymous` (true → 'any', false → 'off', loopback → 'loopback'). */
   anonymous?: AnonymousPolicy;
   /** Overrides `embedded.listen` (tests: 127.0.0.1:0). */
   listen?: string;
@@ -48,11 +45,22 @@ export class MqttConnection {
         listen: opts.listen ?? e.listen,
         topicPrefix: config.topic_prefix,
         devices: e.devices.map(deviceCredential),
-        anonymous: opts.anonymous ?? (e.allow_anonymous ? 'any' : 'off'),
+        anonymous: opts.anonymous ?? anonymousPolicy(e.allow_anonymous),
         persistenceDir,
         logger: this.#logger,
       });
     }
+  }
+
+  /**
+   * Applies the devices and `allow_anonymous` of a reloaded config to the embedded broker
+   * (nothing else of `mqtt:` changes without a restart). Reads password files first, so a
+   * missing one throws and leaves the old rules in place. No-op with an external broker.
+   */
+  applyAccess(config: AggregatorMqttConfig): void {
+    if (!this.broker || config.mode !== 'embedded') return;
+    const devices = config.embedded.devices.map(deviceCredential);
+    this.broker.setAccess(devices, anonymousPolicy(config.embedded.allow_anonymous));
   }
 
   /** The connected client; throws before start(). */
@@ -102,6 +110,10 @@ export class MqttConnection {
 
 export function createMqttConnection(config: AggregatorMqttConfig, opts: MqttConnectionOptions = {}): MqttConnection {
   return new MqttConnection(config, opts);
+}
+
+export function anonymousPolicy(allow: boolean | 'loopback'): AnonymousPolicy {
+  return allow === 'loopback' ? 'loopback' : allow ? 'any' : 'off';
 }
 
 /** A configured device as the access policy wants it; reads password_file now. */

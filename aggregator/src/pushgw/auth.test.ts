@@ -1,7 +1,7 @@
 import { ManualClock } from '@edgeprom/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../storage/memory.js';
-import { safeEqual } from './auth.js';
+import { hashPassword, parseScryptHash, safeEqual } from './auth.js';
 import { createPushGateway } from './gateway.js';
 import { harness, rawRequest, serve, type Harness } from './test-util.js';
 
@@ -53,6 +53,27 @@ describe('security by default', () => {
     const r = await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n');
     expect(r.status).toBe(401);
     expect(r.headers['www-authenticate']).toBe('Basic realm="edgeprom push"');
+  });
+
+  it('accepts basic auth users with scrypt-hashed passwords, and refuses bad hashes', async () => {
+    const hash = await hashPassword('s3cret', 10);
+    expect(hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
+    expect(hash).not.toContain('s3cret');
+    h = await harness({ auth: { basicUsers: [{ username: 'ci', passwordHash: hash }, { username: 'plain', password: 'pw' }] } });
+    for (let i = 0; i < 2; i++) {
+      // The second round is answered from the cache of verified pairs: same outcome.
+      expect((await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n', basic('ci', 's3cret'))).status).toBe(200);
+      expect((await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n', basic('ci', 's3cre'))).status).toBe(401);
+      expect((await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n', basic('nobody', 's3cret'))).status).toBe(401);
+      expect((await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n', basic('plain', 'pw'))).status).toBe(200);
+      expect((await rawRequest(h.port, 'PUT', '/metrics/job/j', 'a 1\n', basic('plain', hash))).status).toBe(401);
+    }
+    const storage = new MemoryStorage();
+    const bad = (passwordHash: string) => () => createPushGateway({ enabled: true, storage, auth: { basicUsers: [{ username: 'u', passwordHash }] } });
+    expect(bad('$2b$10$abcdefghijklmnopqrstuv')).toThrow(/user "u": not an scrypt hash/);
+    expect(bad(hash.replace('ln=10', 'ln=30'))).toThrow(/ln=30 is outside 10\.\.20/);
+    expect(() => createPushGateway({ enabled: true, storage, auth: { basicUsers: [{ username: 'u', password: 'p', passwordHash: hash }] } })).toThrow(/exactly one/);
+    expect(parseScryptHash(hash).N).toBe(1024);
   });
 
   it('insecure mode takes pushes without credentials', async () => {

@@ -202,7 +202,7 @@ export function createPushGateway(opts: PushOptions): PushGateway {
     const ours = isPush(cleaned) || cleaned === apiPath;
     if (!ours) return false;
     try {
-      if (!auth.check(req)) throw new PushError('ERR_PUSH_UNAUTHORIZED', 'Unauthorized');
+      if (!(await auth.check(req))) throw new PushError('ERR_PUSH_UNAUTHORIZED', 'Unauthorized');
       if (cleaned !== path) {
         req.resume();
         // Go's ServeMux redirects to the cleaned path, escaped again.

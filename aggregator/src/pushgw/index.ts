@@ -6,6 +6,7 @@ export { createPushGateway, TTL_HEADER } from './gateway.js';
 export type { GroupInfo, PushGateway } from './gateway.js';
 export { PUSH_DEFAULTS } from './options.js';
 export type { PushAuthOptions, PushLogger, PushOptions } from './options.js';
+export { hashPassword } from './auth.js';
 export type { BasicUser } from './auth.js';
 export { PushError, PUSH_ERROR_CODES } from './errors.js';
 export type { PushErrorCode } from './errors.js';

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
-import type { BasicUser } from './auth.js';
+import { parseScryptHash, type BasicUser } from './auth.js';
 import { configError } from './errors.js';
 
 /** The subset of a pino logger the push API uses. Secrets are never passed to it. */
@@ -105,7 +105,17 @@ export function resolveOptions(opts: PushOptions, clock: Clock, logger: PushLogg
   const insecure = opts.auth?.insecure === true;
   for (const u of basicUsers) {
     if (u.username === '' || u.username.includes(':')) throw configError('push API basic auth usernames must be non-empty and contain no ":"');
+    if ((u.password === undefined) === (u.passwordHash === undefined)) {
+      throw configError(`push API basic auth user ${JSON.stringify(u.username)}: exactly one of password and passwordHash must be given`);
+    }
     if (u.password === '') throw configError(`push API basic auth user ${JSON.stringify(u.username)} has an empty password`);
+    if (u.passwordHash !== undefined) {
+      try {
+        parseScryptHash(u.passwordHash);
+      } catch (e) {
+        throw configError(`push API basic auth user ${JSON.stringify(u.username)}: ${(e as Error).message}`);
+      }
+    }
   }
   if (bearerTokens.some((t) => t === '')) throw configError('push API bearer tokens must not be empty');
   if (enabled && !insecure && basicUsers.length === 0 && bearerTokens.length === 0) {

@@ -1,5 +1,7 @@
 /** Scraping: the manager, its pools and loops, targets, and the `/api/v1/targets` shaping. */
 export { ScrapeManager } from './manager.js';
+export { ScrapeMetrics } from './scrape-metrics.js';
+export type { ScrapeOutcome } from './scrape-metrics.js';
 export type { ScrapeManagerOptions, TargetRetriever } from './manager.js';
 export { ScrapePool } from './scrape-pool.js';
 export type { StopMode } from './scrape-pool.js';

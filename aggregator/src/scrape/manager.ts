@@ -8,12 +8,13 @@
  * Lifecycle: create(opts), start(signal?), applyConfig(jobs), updateTargets(sets), stop().
  */
 import type http from 'node:http';
-import { RealClock, type Clock, type Labels } from '@edgeprom/shared';
+import { RealClock, type Clock, type Labels, type MetricFamily } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
 import type { ScrapeReport } from './scrape-loop.js';
 import { ScrapePool } from './scrape-pool.js';
 import type { Target } from './target.js';
 import type { ScrapeJob, TargetGroup } from './types.js';
+import { ScrapeMetrics } from './scrape-metrics.js';
 
 export interface ScrapeManagerOptions {
   appendable: Appendable;
@@ -42,6 +43,7 @@ export class ScrapeManager implements TargetRetriever {
   readonly #clock: Clock;
   readonly #pools = new Map<string, ScrapePool>();
   readonly #targetSets = new Map<string, TargetGroup[]>();
+  readonly #metrics = new ScrapeMetrics();
   #running = false;
   #stopped = false;
   /** Serialises config and target updates so they apply in call order. */
@@ -85,12 +87,30 @@ export class ScrapeManager implements TargetRetriever {
           this.#pools.delete(name);
           work.push(pool.stop('stale'));
         } else {
-          work.push(pool.reload(job));
+          work.push(
+            pool.reload(job).then(
+              (changed) => {
+                if (changed) this.#metrics.reloads++;
+              },
+              (e: unknown) => {
+                this.#metrics.reloads++;
+                this.#metrics.reloadsFailed++;
+                throw e;
+              },
+            ),
+          );
         }
       }
       for (const [name, job] of wanted) {
         if (this.#pools.has(name)) continue;
-        const pool = this.#newPool(job);
+        this.#metrics.pools++;
+        let pool: ScrapePool;
+        try {
+          pool = this.#newPool(job);
+        } catch (e) {
+          this.#metrics.poolsFailed++;
+          throw e;
+        }
         this.#pools.set(name, pool);
         const groups = this.#targetSets.get(name);
         if (groups) work.push(pool.sync(groups));
@@ -140,6 +160,14 @@ export class ScrapeManager implements TargetRetriever {
     return out;
   }
 
+  /**
+   * Prometheus's scrape metrics (prometheus_target_*): counters kept as the loops run, and the
+   * targets per job counted now (one Map size per pool, no walk over targets or series).
+   */
+  collectMetrics(): MetricFamily[] {
+    return this.#metrics.families([...this.#pools].map(([job, p]) => [job, p.loops().size] as const));
+  }
+
   #newPool(job: ScrapeJob): ScrapePool {
     const o = this.#opts;
     return new ScrapePool(job, {
@@ -151,6 +179,7 @@ export class ScrapeManager implements TargetRetriever {
       agent: o.agent,
       onScrape: o.onScrape,
       onError: o.onError,
+      metrics: this.#metrics,
     });
   }
 

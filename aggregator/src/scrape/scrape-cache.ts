@@ -4,8 +4,8 @@
  * It maps a parsed label set (as exposed by the target) to the final
  * label set (target labels added, metric relabeling applied), so a series seen in the last
  * scrape is neither relabeled nor rebuilt again: the same Labels object goes to the
- * appender each time, whose key is computed already, which makes the store's lookup one
- * hash-cached Map access. Series metric relabeling dropped are remembered too.
+ * appender each time, with the SeriesRef the store returned for it last time, so the store
+ * does no lookup by labels at all. Series metric relabeling dropped are remembered too.
  *
  * Staleness: each final series appended without an explicit timestamp has a StaleEntry,
  * stamped with the number of the scrape that last appended it. The previous scrape's entries
@@ -31,6 +31,11 @@ export interface Entry {
   readonly lset: Labels | undefined;
   lastIter: number;
   stale: StaleEntry | undefined;
+  /**
+   * The store's SeriesRef for `lset`, as the last append returned it (0: none yet), passed
+   * back on the next append so the store skips its lookup by labels.
+   */
+  ref: number;
   /** Next entry with the same hash. */
   next: Entry | undefined;
 }
@@ -91,9 +96,11 @@ export class ScrapeCache {
   }
 
   /** Adds the series `get` just missed; lset undefined records a dropped series. */
-  add(raw: Labels, lset: Labels | undefined, stale: StaleEntry | undefined): void {
+  add(raw: Labels, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): void {
     const h = this.#lastHash;
-    const e: Entry = { raw: raw.pairs(), lset, lastIter: this.iter, stale, next: this.#series.get(h) };
+    // An exact-size copy: the parser's array grew by pushes and has spare capacity, kept
+    // for as long as the series is (measured: ~60 B a series).
+    const e: Entry = { raw: raw.pairs().slice(), lset, lastIter: this.iter, stale, ref, next: this.#series.get(h) };
     this.#series.set(h, e);
     this.#size++;
   }

@@ -11,6 +11,7 @@ import { targetLimit } from './errors.js';
 import { ScrapeLoop, type ScrapeReport } from './scrape-loop.js';
 import { targetsFromGroup, type Target } from './target.js';
 import type { ScrapeJob, TargetGroup } from './types.js';
+import type { ScrapeMetrics } from './scrape-metrics.js';
 
 export interface PoolDeps {
   appendable: Appendable;
@@ -21,6 +22,7 @@ export interface PoolDeps {
   agent?: http.Agent;
   onScrape?: (r: ScrapeReport) => void;
   onError?: (msg: string, err: unknown) => void;
+  metrics?: ScrapeMetrics;
 }
 
 /** How a loop ends: with end-of-run stale markers, quietly (reload), or at once (shutdown). */
@@ -118,6 +120,8 @@ export class ScrapePool {
 
   async #sync(recreate: boolean, reuseCache: boolean): Promise<void> {
     const job = this.#job;
+    const m = this.#deps.metrics;
+    const syncStart = this.#deps.clock.monotonic();
     const next = new Map<string, Target>();
     const dropped: Labels[] = [];
     const failures: Error[] = [];
@@ -128,6 +132,7 @@ export class ScrapePool {
       failures.push(...r.failures);
     }
     this.failures = failures;
+    if (failures.length > 0) m?.syncFailed.inc([job.job_name], failures.length);
     this.#droppedCount = dropped.length;
     const keep = job.keep_dropped_targets;
     this.#dropped = keep > 0 ? dropped.slice(0, keep) : dropped;
@@ -158,6 +163,11 @@ export class ScrapePool {
     const limit = job.target_limit;
     const forced = limit > 0 && this.#loops.size > limit ? targetLimit(this.#loops.size, limit) : undefined;
     for (const l of this.#loops.values()) l.setForcedError(forced);
+    if (m) {
+      if (forced) m.exceededTargetLimit++;
+      m.poolSyncs.inc([job.job_name]);
+      m.syncLength.observe([job.job_name], (this.#deps.clock.monotonic() - syncStart) / 1000);
+    }
     await Promise.all(stops);
     if (this.#running) for (const l of started) l.start();
   }
@@ -185,6 +195,7 @@ export class ScrapePool {
       agent: d.agent,
       onScrape: d.onScrape,
       onError: d.onError,
+      metrics: d.metrics,
     });
   }
 }

@@ -49,9 +49,9 @@ async function setup(
       const seen: Labels[] = [];
       appended?.push(seen);
       return {
-        append: (l, t, v) => {
+        append: (l, t, v, ref) => {
           seen.push(l);
-          app.append(l, t, v);
+          return app.append(l, t, v, ref);
         },
         commit: () => app.commit(),
         rollback: () => app.rollback(),

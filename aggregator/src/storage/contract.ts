@@ -141,6 +141,43 @@ export function runStorageContract(name: string, factory: StorageFactory, opts: 
       expect(() => other.append(a, 2, 2)).toThrow(expect.objectContaining({ code: 'ERR_APPENDER_CLOSED' }));
     });
 
+    it('returns series refs that are only hints: a passed-back, stale or foreign ref changes nothing', async () => {
+      const store = await factory();
+      const other = await factory();
+      const first = store.appender();
+      const r0 = first.append(a, 1000, 1); // new series: 0, or a ref if the store knows one
+      expect(Number.isFinite(r0)).toBe(true);
+      first.append(b, 1000, 2);
+      await first.commit();
+      const warm = other.appender();
+      const foreign = warm.append(c, 1000, 3);
+      await warm.commit();
+      const app = store.appender();
+      const ra = app.append(a, 2000, 1);
+      expect(Number.isFinite(ra)).toBe(true);
+      expect(app.append(a, 2000, 1, ra)).toBe(ra); // a repeat, ignored, same ref
+      app.append(a, 3000, 1, ra);
+      // Refs the store does not know: another store's, garbage numbers.
+      app.append(b, 2000, 2, foreign);
+      app.append(b, 3000, 2, 123456789);
+      app.append(b, 4000, 2, 0.5);
+      app.append(c, 2000, 3, -7);
+      expectSampleError(() => app.append(a, 3000, 9, ra), 'ERR_DUPLICATE_SAMPLE_FOR_TIMESTAMP', a, 3000);
+      await app.commit();
+      const q = store.querier(-Infinity, Infinity);
+      expect(readSeriesSet(q.select([re('instance', 'a|b|c')]))).toEqual(
+        [
+          { labels: a.toString(), samples: [[1000, bits(1)], [2000, bits(1)], [3000, bits(1)]] },
+          { labels: b.toString(), samples: [[1000, bits(2)], [2000, bits(2)], [3000, bits(2)], [4000, bits(2)]] },
+          { labels: c.toString(), samples: [[2000, bits(3)]] },
+        ].sort((x, y) => (x.labels < y.labels ? -1 : 1)),
+      );
+      q.close();
+      const oq = other.querier(-Infinity, Infinity);
+      expect(readSeriesSet(oq.select([]))).toHaveLength(1);
+      oq.close();
+    });
+
     it('selects with = and != where an absent label equals ""', async () => {
       const store = await fixture();
       expect(names(store, [eq('job', 'node')])).toEqual(S(a, b));

@@ -6,9 +6,10 @@
  * (./memory.ts) can stand in for it in tests, and ./contract.ts checks both behave alike.
  *
  * Modelled on Prometheus's storage/interface.go, with these deliberate differences:
- *  - `append` throws a typed SampleError instead of returning an error, and takes no series
- *    reference: Labels carry a precomputed key, so a lookup is one hash-cached Map access
- *    when callers reuse their Labels objects (a scrape cache should).
+ *  - `append` throws a typed SampleError instead of returning an error. Like Prometheus's
+ *    `Append(ref, l, t, v) (SeriesRef, error)` it returns a SeriesRef and takes one back
+ *    (optional, last parameter); an unknown or stale ref costs a lookup by labels, never a
+ *    wrong series (see SeriesRef).
  *  - Errors of the iterators are thrown, not collected through an `err()` method.
  *  - A Series is a snapshot taken by `select`: appends committed later are not visible
  *    through it, even if it is iterated after an `await`.
@@ -45,6 +46,18 @@ export interface AppenderOptions {
    */
   discardOutOfOrder?: boolean;
 }
+
+/**
+ * A store's handle for one series, returned by `Appender.append` (Prometheus's
+ * storage.SeriesRef). Passing it back with the same labels on the next append skips the
+ * store's lookup by labels (the scrape cache keeps one per cached series). `0` means "no
+ * ref": the series is new in this transaction (created at commit), or the store does not
+ * use refs (MemoryStorage). A ref is only a hint: one the store no longer knows (its series
+ * was garbage-collected from the head), or one from a different store, is ignored and the
+ * labels are looked up instead. A ref must only be passed with the labels it was returned
+ * for: a store checks that it is still valid, not that it matches the labels.
+ */
+export type SeriesRef = number;
 
 /** Something samples can be written to. */
 export interface Appendable {
@@ -95,9 +108,12 @@ export interface Appender {
   /**
    * Buffers one sample. `labels` must include `__name__` by convention but the store does
    * not require it; an empty label set is refused. `t` in ms, `v` any float64 (NaN
-   * payloads, ±Infinity and -0 are kept bit-exact).
+   * payloads, ±Infinity and -0 are kept bit-exact). `ref`: what an earlier append of the
+   * same labels returned (see SeriesRef); omit it or pass 0 when there is none. Returns the
+   * series' ref, 0 when there is none yet (a series this transaction creates), also when
+   * the sample was ignored as an exact repeat.
    */
-  append(labels: Labels, t: number, v: number): void;
+  append(labels: Labels, t: number, v: number, ref?: SeriesRef): SeriesRef;
   /**
    * Buffers one native histogram sample (Prometheus's AppendHistogram with a float
    * histogram), under the same rules as `append`: a histogram at the timestamp of a stored

@@ -22,6 +22,7 @@ import type {
   SelectHints,
   Series,
   SeriesSet,
+  SeriesRef,
 } from './interface.js';
 import { ValueType } from './interface.js';
 import type { Matcher } from './matcher.js';
@@ -94,8 +95,10 @@ class MemoryAppender implements Appender {
     this.#outOfOrder = outOfOrder;
   }
 
-  append(labels: Labels, t: number, v: number): void {
+  /** Refs are not used here: every append looks its series up by labels, and returns 0. */
+  append(labels: Labels, t: number, v: number, _ref?: SeriesRef): SeriesRef {
     this.#add(labels, t, v, undefined);
+    return 0;
   }
 
   appendHistogram(labels: Labels, t: number, h: FloatHistogram): void {

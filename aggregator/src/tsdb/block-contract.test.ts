@@ -24,7 +24,7 @@ function compacting(db: Tsdb): Storage {
     appender(opts?: AppenderOptions): Appender {
       const app = db.appender(opts);
       return {
-        append: (l, t, v) => app.append(l, t, v),
+        append: (l, t, v, ref) => app.append(l, t, v, ref),
         rollback: () => app.rollback(),
         async commit() {
           await app.commit();

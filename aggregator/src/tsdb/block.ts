@@ -389,6 +389,32 @@ export class Block implements PostingsIndex {
 
 
 
+  /** The sample found by the last successful newestSample(). */
+  foundT = 0;
+
+  /**
+   * Whether the series with these labels has a (not deleted) sample here; the newest one is
+   * then in foundT and foundV. For the head's order check of a series it garbage-collected.
+   */
+  newestSample(labels: Labels): boolean {
+    const id = this.idOf(labels);
+    if (id < 0) return false;
+    const ch = this.#chunksOf(id).slice();
+    if (ch.length === 0) return false;
+    const it = new BlockSeries(this, this.labels(id), ch, -Infinity, Infinity, this.tombstones.get(id)).iterator();
+    let found = false;
+    // The last chunk holds the newest sample unless deletions emptied it: then walk it all.
+    for (const from of [ch[ch.length - CM], -Infinity]) {
+      for (let vt = it.seek(from); vt !== ValueType.None; vt = it.next()) {
+        found = true;
+        this.foundT = it.atT();
+        this.foundV = it.atV();
+      }
+      if (found || from === -Infinity) break;
+    }
+    return found;
+  }
+
   /** One chunk's bytes, read from disk and checked. */
   readChunk(ref: number, len: number): Uint8Array {
     const seg = Math.floor(ref / SEGMENT_SPLIT);

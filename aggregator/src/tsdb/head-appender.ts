@@ -20,7 +20,7 @@
  * referred to by negative refs in the buffer.
  */
 import type { Labels } from '@edgeprom/shared';
-import type { Appender } from '../storage/interface.js';
+import type { Appender, SeriesRef } from '../storage/interface.js';
 import { appenderClosed, SampleError, type SampleErrorCode } from '../storage/errors.js';
 import { isValidTimestamp, sameBits } from '../storage/value.js';
 import { CommitStatus, type Head, type HeadMetrics } from './head.js';
@@ -69,7 +69,7 @@ export class HeadAppender implements Appender {
     this.#buf = head.takeBuffers();
   }
 
-  append(labels: Labels, t: number, v: number): void {
+  append(labels: Labels, t: number, v: number, hint: SeriesRef = 0): SeriesRef {
     const buf = this.#buf;
     if (buf === undefined) throw appenderClosed();
     const head = this.#head;
@@ -84,7 +84,9 @@ export class HeadAppender implements Appender {
     }
     if (t > this.#now + head.futureToleranceMs) this.#reject('ERR_TOO_FAR_IN_FUTURE', labels, t);
 
-    let ref = head.refOf(labels.key);
+    // The caller's ref when it is still a live series of this head, else a lookup by labels.
+    let ref: number | undefined = hint === 0 ? -1 : head.slotOf(hint);
+    if (ref < 0) ref = head.refOf(labels.key);
     if (ref !== undefined) {
       const store = head.store;
       let lastT: number;
@@ -103,7 +105,7 @@ export class HeadAppender implements Appender {
         if (o !== undefined && t <= o.maxT) {
           if (head.findStored(ref, t)) {
             this.#repeat(labels, t, v, head.foundV, false);
-            return;
+            return head.refBase + ref;
           }
           this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
         }
@@ -112,12 +114,14 @@ export class HeadAppender implements Appender {
         store.markTxn(ref, this.#id, this.#n);
       } else if (t === lastT) {
         this.#repeat(labels, t, v, lastV, false);
-        return;
+        return head.refBase + ref;
       } else if (window === 0) {
         this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
       } else if (this.#outOfOrder(labels, ref, t, v, true)) {
-        return;
+        return head.refBase + ref;
       }
+      this.#push(buf, ref, t, v);
+      return head.refBase + ref;
     } else {
       // Checked only for unknown series: reading the Labels object costs a cache miss.
       if (labels.size === 0) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
@@ -130,20 +134,43 @@ export class HeadAppender implements Appender {
         this.#newLast.push(-1);
       }
       ref = -(i + 1);
+      // With an out-of-order window, below the floor, a series the head does not hold (never
+      // held, or gc() removed it) may still have this timestamp in a block: a timestamp is
+      // stored once, wherever it went. (Without a window, order decides: see below.)
+      if (window !== 0 && t < head.truncatedBefore && head.olderLookup?.(labels, t) === true) {
+        this.#repeat(labels, t, v, head.foundV, true);
+        return 0;
+      }
       const slot = this.#newLast[i];
-      const lastT = slot < 0 ? -Infinity : buf.ts[slot];
+      let lastT = slot < 0 ? -Infinity : buf.ts[slot];
+      let lastV = slot < 0 ? 0 : buf.vs[slot];
+      // Without an out-of-order window, below the floor: the series may have been garbage-
+      // collected from the head, and its newest sample (now in a block) decides the order.
+      if (slot < 0 && window === 0 && t < head.truncatedBefore && head.olderNewest?.(labels) === true) {
+        lastT = head.foundT;
+        lastV = head.foundV;
+      }
       if (t > lastT && !belowWindow) {
         this.#newLast[i] = this.#n;
       } else if (t === lastT) {
-        this.#repeat(labels, t, v, buf.vs[slot], false);
-        return;
+        this.#repeat(labels, t, v, lastV, false);
+        return 0;
       } else if (window === 0) {
         this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
       } else if (this.#outOfOrder(labels, ref, t, v, false)) {
-        return;
+        return 0;
       }
+      this.#push(buf, ref, t, v);
+      return 0;
     }
-    this.#push(this.#buf!, ref, t, v);
+  }
+
+  /** @internal Marks the head refs of the pending samples (Head.gc must keep them). */
+  pin(pinned: Uint8Array): void {
+    const buf = this.#buf;
+    if (buf === undefined) return;
+    const refs = buf.refs;
+    for (let i = 0; i < this.#n; i++) if (refs[i] >= 0) pinned[refs[i]] = 1;
   }
 
   /**
@@ -224,6 +251,7 @@ export class HeadAppender implements Appender {
       }
     }
     this.#buf = undefined;
+    head.closed(this);
     // Refs of new series are resolved lazily, in append order, so series are created in the
     // order their first samples arrived (and only if they get one).
     const created: number[] = new Array<number>(this.#newLabels.length).fill(-1);
@@ -257,6 +285,7 @@ export class HeadAppender implements Appender {
     const buf = this.#buf;
     if (buf === undefined) return; // idempotent, so it can sit in a finally block
     this.#buf = undefined;
+    this.#head.closed(this);
     this.#head.metrics.rollbacks++;
     this.#head.releaseBuffers(buf);
   }

@@ -26,7 +26,7 @@ let flattenSink = 0;
 
 export class HeadIndex implements PostingsIndex {
   readonly #byName = new Map<string, Map<string, number[]>>();
-  readonly #all: number[] = [];
+  #all: number[] = [];
   readonly #strings = new Map<string, string>();
 
   /** The canonical copy of s. */
@@ -56,6 +56,47 @@ export class HeadIndex implements PostingsIndex {
       if (list) list.push(ref);
       else values.set(kv[i + 1], [ref]);
     }
+  }
+
+  /**
+   * Unindexes garbage-collected series (`labels[i]` of `refs[i]`; `gone(ref)` true for each).
+   * Each list that loses entries is replaced by a filtered copy (once, however many of its
+   * series go), so a caller still holding the old list sees it unchanged. Interned strings
+   * no live series uses any more are forgotten too.
+   */
+  remove(refs: readonly number[], labels: readonly Labels[], gone: (ref: number) => boolean): void {
+    if (refs.length === 0) return;
+    const touched = new Map<string, Set<string>>();
+    for (let i = 0; i < refs.length; i++) {
+      const kv = labels[i].pairs();
+      for (let j = 0; j < kv.length; j += 2) {
+        let vs = touched.get(kv[j]);
+        if (vs === undefined) touched.set(kv[j], (vs = new Set()));
+        vs.add(kv[j + 1]);
+      }
+    }
+    const keep = (ref: number): boolean => !gone(ref);
+    for (const [name, vs] of touched) {
+      const values = this.#byName.get(name);
+      if (values === undefined) continue;
+      for (const value of vs) {
+        const list = values.get(value);
+        if (list === undefined) continue;
+        const left = list.filter(keep);
+        if (left.length > 0) values.set(value, left);
+        else values.delete(value);
+      }
+      if (values.size === 0) this.#byName.delete(name);
+    }
+    this.#all = this.#all.filter(keep);
+    // Every string a live series uses is a name or value in #byName: keep those only.
+    const strings = this.#strings;
+    const used = new Set<string>();
+    for (const [name, values] of this.#byName) {
+      used.add(name);
+      for (const v of values.keys()) used.add(v);
+    }
+    for (const s of strings.keys()) if (!used.has(s)) strings.delete(s);
   }
 
   postings(name: string, value: string): Postings {

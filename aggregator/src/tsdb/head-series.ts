@@ -18,7 +18,7 @@
  * Timestamps must arrive strictly increasing per series; the Head checks that before
  * calling append (and an out-of-order store will take the others).
  */
-import type { Labels } from '@edgeprom/shared';
+import { Labels } from '@edgeprom/shared';
 import { BitWriter } from './chunk-bits.js';
 import { ChunkArena, offsetOf, pageOf, REGION_CLASSES, regionSize } from './chunk-arena.js';
 import { CHUNK_HEADER_BYTES, MAX_SAMPLE_BYTES, newXorState, xorAppend } from './chunk-xor.js';
@@ -57,14 +57,23 @@ const U_PACKED = 13;
 /** Transaction mark for appenders (see head-appender.ts): appender id, buffer slot. */
 const U_TXN_ID = 14;
 const U_TXN_IDX = 15;
+/** Bit 26 of U_PACKED: the series was garbage-collected (remove()); its ref is never reused. */
+const DEAD = 1 << 26;
+
+/** The labels slot of a removed series. */
+const REMOVED = Labels.EMPTY;
 
 export class SeriesStore {
   readonly arena = new ChunkArena();
   readonly chunkSamples: number;
   readonly chunkRange: number;
 
-  /** Number of series; refs are 0 .. count-1. */
+  /**
+   * Number of refs handed out: 0 .. count-1, including removed series (a ref is never
+   * reused, so one a caller kept can be recognised as gone); `live` counts the others.
+   */
   count = 0;
+  #removed = 0;
   #cap = 0;
   readonly labels: Labels[] = [];
   /** Sealed chunk metadata per series, SEALED_STRIDE numbers per chunk, oldest first. */
@@ -92,6 +101,34 @@ export class SeriesStore {
     this.#f[ref * F_STRIDE + F_MAX_T] = -Infinity;
     this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
     return ref;
+  }
+
+  /** Series not removed. */
+  get live(): number {
+    return this.count - this.#removed;
+  }
+
+  /** Whether ref is a series of this store that was not removed (any number is safe). */
+  isLive(ref: number): boolean {
+    return ref >= 0 && ref < this.count && (ref | 0) === ref && (this.#u[ref * U_STRIDE + U_PACKED] & DEAD) === 0;
+  }
+
+  /** Whether a live series holds no in-order sample (truncation dropped them all). */
+  isEmpty(ref: number): boolean {
+    return this.sealed[ref] === undefined && this.openSamples(ref) === 0;
+  }
+
+  /**
+   * Garbage-collects an empty series (isEmpty): its labels are released and the record is
+   * marked dead. The record's 64 bytes and three array slots stay, since refs are dense and
+   * never reused; everything else the series held is freed.
+   */
+  remove(ref: number): void {
+    this.labels[ref] = REMOVED;
+    this.sealed[ref] = undefined;
+    this.#f[ref * F_STRIDE + F_MAX_T] = -Infinity;
+    this.#u[ref * U_STRIDE + U_PACKED] = DEAD | (NO_REGION << 22);
+    this.#removed++;
   }
 
   maxT(ref: number): number {

@@ -28,6 +28,19 @@ import { SEALED_STRIDE, SeriesStore } from './head-series.js';
 import { OooStore, type OooStats } from './ooo-store.js';
 
 const HOUR = 3_600_000;
+
+/**
+ * SeriesRefs handed to callers are `refBase + head ref`, with a refBase of its own for every
+ * Head of the process (a multiple of 2^31, the most refs one head can hold), so a ref from
+ * another store falls outside this head's range and is ignored. 2^22 heads before it wraps.
+ */
+const REF_SPACE = 2 ** 31;
+let nextRefSpace = 1;
+function newRefBase(): number {
+  const space = nextRefSpace;
+  nextRefSpace = nextRefSpace >= 2 ** 22 - 1 ? 1 : nextRefSpace + 1;
+  return space * REF_SPACE;
+}
 /** Default out-of-order window: a week of buffered samples, as agents replay after an outage. */
 export const DEFAULT_OUT_OF_ORDER_WINDOW_MS = 7 * 24 * HOUR;
 
@@ -62,6 +75,8 @@ export interface HeadOptions {
 export interface HeadMetrics {
   samplesAppended: number;
   seriesCreated: number;
+  /** Series garbage-collected after truncations (Prometheus's head_series_removed_total). */
+  seriesRemoved: number;
   commits: number;
   rollbacks: number;
   /** Samples ignored because they repeated a stored or pending sample exactly (idempotent replays). */
@@ -143,6 +158,7 @@ export class Head implements Appendable, Queryable {
   readonly metrics: HeadMetrics = {
     samplesAppended: 0,
     seriesCreated: 0,
+    seriesRemoved: 0,
     commits: 0,
     rollbacks: 0,
     duplicatesIgnored: 0,
@@ -164,6 +180,10 @@ export class Head implements Appendable, Queryable {
   #samples = 0;
   #nextTxn = 1;
   readonly #pool: AppendBuffers[] = [];
+  /** Appenders not yet committed or rolled back: their pending refs must survive gc(). */
+  readonly #open = new Set<HeadAppender>();
+  /** @internal Added to head refs to make the SeriesRefs callers see (see newRefBase). */
+  readonly refBase = newRefBase();
   /** @internal Set by the WAL-backed store before any append; see HeadLog. */
   log: HeadLog | undefined;
   /**
@@ -171,8 +191,17 @@ export class Head implements Appendable, Queryable {
    * cut from the head (blocks), its value then in `foundV`. Asked only for t below the floor.
    */
   olderLookup: ((labels: Labels, t: number) => boolean) | undefined;
-  /** @internal The value found by the last successful findStored(). */
+  /** @internal The value found by the last successful findStored() or olderNewest(). */
   foundV = 0;
+  /**
+   * @internal Set by the store with blocks: the newest sample (into foundT, foundV) of a series
+   * in what was cut from the head. Asked when a series the head does not hold gets a sample
+   * below the floor without an out-of-order window: it may be a series gc() removed, whose
+   * newest sample still decides what is in order.
+   */
+  olderNewest: ((labels: Labels) => boolean) | undefined;
+  /** @internal The timestamp found by the last successful olderNewest(). */
+  foundT = 0;
 
   constructor(opts: HeadOptions = {}) {
     const chunkSamples = opts.chunkSamples ?? 120;
@@ -209,7 +238,20 @@ export class Head implements Appendable, Queryable {
     }
     // discardOutOfOrder: this transaction runs as if the head had no out-of-order window.
     const window = opts?.discardOutOfOrder === true ? 0 : this.outOfOrderTimeWindowMs;
-    return new HeadAppender(this, this.#nextTxn++, this.clock.now(), window);
+    const app = new HeadAppender(this, this.#nextTxn++, this.clock.now(), window);
+    this.#open.add(app);
+    return app;
+  }
+
+  /** @internal The appender committed or rolled back. */
+  closed(app: HeadAppender): void {
+    this.#open.delete(app);
+  }
+
+  /** @internal The head ref of a caller's SeriesRef, or -1 if it is not a live series here. */
+  slotOf(ref: number): number {
+    const slot = ref - this.refBase;
+    return this.store.isLive(slot) ? slot : -1;
   }
 
   querier(mint: number, maxt: number): Querier {
@@ -223,8 +265,9 @@ export class Head implements Appendable, Queryable {
   get maxTime(): number {
     return this.#maxTime;
   }
+  /** Series in the head (garbage-collected ones not counted). */
   get numSeries(): number {
-    return this.store.count;
+    return this.store.live;
   }
 
   /**
@@ -277,7 +320,41 @@ export class Head implements Appendable, Queryable {
       // Keep maxTime: it anchors the windows. An empty head spans nothing.
       this.#minTime = Infinity;
     }
+    this.gc();
     return dropped;
+  }
+
+  /**
+   * Garbage-collects series left without samples (truncate() calls it): no in-order or
+   * out-of-order sample in the head, and no pending sample in an open appender. Their data
+   * lives on in blocks, which find a series by labels. Their refs are never reused: a
+   * SeriesRef a caller kept stops being valid (slotOf gives -1) and its next append looks
+   * the labels up, creating the series anew. Returns the number of series removed.
+   *
+   * An appender that is never committed nor rolled back keeps its series alive for good.
+   */
+  gc(): number {
+    const store = this.store;
+    const n = store.count;
+    if (store.live === 0) return 0;
+    const pinned = new Uint8Array(n);
+    for (const app of this.#open) app.pin(pinned);
+    const refs: number[] = [];
+    const labels: Labels[] = [];
+    for (let ref = 0; ref < n; ref++) {
+      if (pinned[ref] === 0 && store.isLive(ref) && store.isEmpty(ref) && this.ooo.get(ref) === undefined) {
+        refs.push(ref);
+        labels.push(store.labels[ref]);
+      }
+    }
+    if (refs.length === 0) return 0;
+    for (let i = 0; i < refs.length; i++) {
+      this.#byKey.delete(labels[i].key);
+      store.remove(refs[i]);
+    }
+    this.index.remove(refs, labels, (ref) => !store.isLive(ref));
+    this.metrics.seriesRemoved += refs.length;
+    return refs.length;
   }
 
   /** @internal Oldest timestamp an out-of-order sample may have right now (window > 0). */
@@ -309,7 +386,9 @@ export class Head implements Appendable, Queryable {
     for (let i = 0; i < kv.length; i++) canon[i] = this.index.intern(kv[i]);
     const stored = Labels.fromSortedPairs(canon);
     const ref = this.store.create(stored);
-    this.#byKey.set(flatten(stored.key), ref);
+    // The caller's key string (equal to stored.key): the scrape cache holds that one anyway,
+    // and stored's own key is then never built (Labels builds it lazily): ~130 B a series.
+    this.#byKey.set(flatten(labels.key), ref);
     this.index.add(ref, stored);
     this.metrics.seriesCreated++;
     return ref;
@@ -469,9 +548,15 @@ export class Head implements Appendable, Queryable {
     const ix = this.index.size();
     let labelBytes = 0;
     for (let ref = 0; ref < store.count; ref++) {
+      if (!store.isLive(ref)) continue;
       const l = store.labels[ref];
       // Labels object + pair array + flat key string + registry map entry (pointer compression).
-      labelBytes += 24 + 16 + 8 + 4 * l.pairs().length + 20 + l.key.length + 16;
+      // (The key is estimated, not read: reading it would build it. Its string is the
+      // writer's, shared with the head, counted here once.)
+      const kv = l.pairs();
+      let keyLen = 0;
+      for (let i = 0; i < kv.length; i++) keyLen += kv[i].length + 1;
+      labelBytes += 24 + 16 + 8 + 4 * kv.length + 20 + keyLen + 16;
     }
     const approxBytes =
       store.arena.stats().pageBytes +
@@ -483,7 +568,7 @@ export class Head implements Appendable, Queryable {
       ix.strings * 40;
     const ooo = this.ooo.stats();
     return {
-      series: store.count,
+      series: store.live,
       samples: this.#samples,
       chunks,
       chunkBytes,

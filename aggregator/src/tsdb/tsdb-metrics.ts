@@ -77,6 +77,12 @@ export function tsdbMetricFamilies(src: TsdbMetricsSource): MetricFamily[] {
     m.seriesCreated,
   );
   f.counter(
+    'prometheus_tsdb_head_series_removed_total',
+    'Total number of series removed in the head.',
+    undefined,
+    m.seriesRemoved,
+  );
+  f.counter(
     'prometheus_tsdb_head_samples_appended_total',
     'Total number of appended samples.',
     { type: 'float' },

@@ -210,6 +210,7 @@ export class Tsdb implements Storage {
       const head = new Head({ ...opts, chunkRangeMs: range, clock });
       let db: Tsdb | undefined;
       head.olderLookup = (labels, t) => findOlder(head, db?.blocks ?? blocks, db?.snapshots ?? [], labels, t);
+      head.olderNewest = (labels) => findNewestOlder(head, db?.blocks ?? blocks, db?.snapshots ?? [], labels);
       // Nothing older than the newest block's end is appended in order (as Prometheus's head).
       if (blocks.length > 0) head.setMinValidTime(Math.max(...blocks.map((b) => b.maxTime)));
       const { walRefs, nextWalRef, stats } = replayInto(head, walDir, logger, clock);
@@ -361,7 +362,9 @@ export class Tsdb implements Storage {
     const through = opts.through ?? (await this.wal.cut());
     const keep = opts.keepSeries;
     const byWal = new Map<number, number>();
-    for (let ref = 0; ref < this.head.numSeries; ref++) byWal.set(this.#walRefs[ref], ref);
+    // Series garbage-collected from the head are left out: their samples are in blocks.
+    const store = this.head.store;
+    for (let ref = 0; ref < store.count; ref++) if (store.isLive(ref)) byWal.set(this.#walRefs[ref], ref);
     const result = await writeCheckpoint(this.wal.dir, {
       through,
       keepSeries: (walRef) => {
@@ -428,6 +431,34 @@ function findOlder(head: Head, blocks: readonly Block[], snapshots: readonly Sna
     }
   }
   return false;
+}
+
+/**
+ * The newest sample of a series in blocks and snapshots being written (into head.foundT,
+ * foundV): for the order check of a series the head garbage-collected (Head.olderNewest).
+ */
+function findNewestOlder(head: Head, blocks: readonly Block[], snapshots: readonly SnapshotSource[], labels: Labels): boolean {
+  let found = false;
+  for (const b of blocks) {
+    if (found && b.maxTime <= head.foundT) continue;
+    if (b.newestSample(labels) && (!found || b.foundT > head.foundT)) {
+      found = true;
+      head.foundT = b.foundT;
+      head.foundV = b.foundV;
+    }
+  }
+  for (const s of snapshots) {
+    const it = s.find(labels)?.iterator();
+    if (it === undefined) continue;
+    while (it.next() !== ValueType.None) {
+      if (!found || it.atT() > head.foundT) {
+        found = true;
+        head.foundT = it.atT();
+        head.foundV = it.atV();
+      }
+    }
+  }
+  return found;
 }
 
 function dirBytes(dir: string): number {

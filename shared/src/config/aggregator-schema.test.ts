@@ -386,3 +386,58 @@ describe('mqtt section', () => {
     ]);
   });
 });
+
+describe('mqtt.embedded.allow_anonymous', () => {
+  it('takes true, false or loopback', () => {
+    const anon = (v: string) => parseAggregatorConfig(`mqtt:\n  embedded:\n    allow_anonymous: ${v}\n`).mqtt.embedded?.allow_anonymous;
+    expect(anon('true')).toBe(true);
+    expect(anon('false')).toBe(false);
+    expect(anon('loopback')).toBe('loopback');
+    expect(anon('"loopback"')).toBe('loopback');
+    expect(errors('mqtt:\n  embedded:\n    allow_anonymous: lan\n')).toEqual([
+      'a.yml:3:22: mqtt.embedded.allow_anonymous: expected true, false or loopback, got the string "lan"',
+    ]);
+  });
+});
+
+describe('push section', () => {
+  const HASH = '$scrypt$ln=14,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+
+  it('is off by default, with its limits', () => {
+    expect(parseAggregatorConfig('').push).toEqual({
+      enabled: false,
+      basic_auth_users: {},
+      insecure: false,
+      default_ttl: 0,
+      max_ttl: 0,
+      body_size_limit: 4 * 1024 * 1024,
+      max_groups: 10000,
+      max_series_per_group: 10000,
+      interval: 15_000,
+      persistence_interval: 300_000,
+    });
+  });
+
+  it('takes scrypt-hashed users and a token file', () => {
+    const c = parseAggregatorConfig(`push:\n  enabled: true\n  basic_auth_users:\n    ci: ${HASH}\n  bearer_token_file: push.tokens\n  default_ttl: 10m\n  max_ttl: 1h\n`);
+    expect(c.push).toMatchObject({ enabled: true, basic_auth_users: { ci: HASH }, bearer_token_file: 'push.tokens', default_ttl: 600_000, max_ttl: 3_600_000 });
+  });
+
+  it('refuses unauthenticated, bcrypt, malformed hashes and inconsistent limits, each where it is', () => {
+    expect(errors('push:\n  enabled: true\n')).toEqual([
+      'a.yml:2:12: push.enabled: the push API is enabled without authentication: set basic_auth_users or bearer_token_file, or insecure: true',
+    ]);
+    expect(parseAggregatorConfig('push:\n  enabled: true\n  insecure: true\n').push.insecure).toBe(true);
+    expect(errors('push:\n  basic_auth_users:\n    ci: $2b$10$abcdefghijklmnopqrstuv\n')).toEqual([
+      'a.yml:3:9: push.basic_auth_users.ci: bcrypt hashes are not supported (no bcrypt implementation is bundled); use an scrypt hash, see docs/push-api.md',
+    ]);
+    expect(errors('push:\n  basic_auth_users:\n    ci: plain-password\n')).toEqual([
+      'a.yml:3:9: push.basic_auth_users.ci: expected an scrypt hash "$scrypt$ln=14,r=8,p=1$<salt>$<hash>" (see docs/push-api.md)',
+    ]);
+    expect(errors(`push:\n  basic_auth_users:\n    ci: ${HASH.replace('ln=14', 'ln=30')}\n`)).toEqual([
+      'a.yml:3:9: push.basic_auth_users.ci: scrypt cost ln=30 is outside 10..20',
+    ]);
+    expect(errors('push:\n  default_ttl: 2h\n  max_ttl: 1h\n')).toEqual(['a.yml:2:16: push.default_ttl: must not exceed max_ttl']);
+    expect(errors('push:\n  interval: 0s\n')).toEqual(['a.yml:2:13: push.interval: must be greater than 0']);
+  });
+});

@@ -12,6 +12,7 @@ import {
   filePattern,
   labelSet,
   list,
+  nonEmptyStr,
   obj,
   posInt,
   quote,
@@ -179,6 +180,59 @@ export const storageSchema = obj({
   }).prefault({}),
 });
 
+/** `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt base64>$<hash base64>`: what push.basic_auth_users holds. */
+export const SCRYPT_HASH_RE = /^\$scrypt\$ln=([0-9]{1,2}),r=([0-9]{1,3}),p=([0-9]{1,3})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
+
+const passwordHash = () =>
+  str().superRefine((h, ctx) => {
+    if (/^\$2[abxy]?\$/.test(h)) {
+      ctx.addIssue({ code: 'custom', message: 'bcrypt hashes are not supported (no bcrypt implementation is bundled); use an scrypt hash, see docs/push-api.md' });
+    } else if (!SCRYPT_HASH_RE.test(h)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an scrypt hash "$scrypt$ln=14,r=8,p=1$<salt>$<hash>" (see docs/push-api.md)' });
+    } else {
+      const ln = Number(SCRYPT_HASH_RE.exec(h)![1]);
+      if (ln < 10 || ln > 20) ctx.addIssue({ code: 'custom', message: `scrypt cost ln=${ln} is outside 10..20` });
+    }
+  });
+
+/**
+ * `push:` the Pushgateway-compatible push API on the HTTP listener (docs/push-api.md). Off by
+ * default; enabled, it needs basic auth users, a bearer token file, or `insecure: true`.
+ */
+export const pushSchema = obj({
+  enabled: bool().default(false),
+  /** Username → scrypt hash of the password (like Prometheus's web config, which uses bcrypt). */
+  basic_auth_users: z.preprocess((v) => (v === null ? {} : v), z.record(z.string(), passwordHash())).default(() => ({})),
+  /** A file with the accepted bearer tokens, one per line (`#` comments and blank lines ignored). Re-read on reload. */
+  bearer_token_file: nonEmptyStr().optional(),
+  /** Accept pushes without credentials. */
+  insecure: bool().default(false),
+  /** TTL of a group pushed without an X-Edgeprom-TTL header; 0: never expires. */
+  default_ttl: duration().prefault('0'),
+  /** Upper bound of any group's TTL (0 in the header or default means this); 0: no bound. */
+  max_ttl: duration().prefault('0'),
+  /** Largest request body. */
+  body_size_limit: size().prefault('4MiB'),
+  max_groups: posInt().default(10000),
+  max_series_per_group: posInt().default(10000),
+  /** How often every group is appended again with the current time. */
+  interval: duration().prefault('15s'),
+  /** How often changed groups are written to <storage.tsdb.path>/push/groups.json; 0: after every change. */
+  persistence_interval: duration().prefault('5m'),
+}).superRefine((p, ctx) => {
+  if (p.enabled && !p.insecure && Object.keys(p.basic_auth_users).length === 0 && p.bearer_token_file === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['enabled'], message: 'the push API is enabled without authentication: set basic_auth_users or bearer_token_file, or insecure: true' });
+  }
+  if (p.interval === 0) ctx.addIssue({ code: 'custom', path: ['interval'], message: 'must be greater than 0' });
+  if (p.body_size_limit === 0) ctx.addIssue({ code: 'custom', path: ['body_size_limit'], message: 'must be greater than 0' });
+  if (p.max_ttl > 0 && p.default_ttl > p.max_ttl) {
+    ctx.addIssue({ code: 'custom', path: ['default_ttl'], message: 'must not exceed max_ttl' });
+  }
+  for (const u of Object.keys(p.basic_auth_users)) {
+    if (u === '' || u.includes(':')) ctx.addIssue({ code: 'custom', path: ['basic_auth_users', u], params: AT_KEY, message: 'a username must be non-empty and contain no ":"' });
+  }
+});
+
 const aggregatorShape = {
   global: globalSchema.prefault({}),
   scrape_configs: list(scrapeConfigSchema),
@@ -187,6 +241,7 @@ const aggregatorShape = {
   remote_write: list(remoteWriteSchema),
   storage: storageSchema.prefault({}),
   mqtt: mqttSchema.prefault({}),
+  push: pushSchema.prefault({}),
 };
 
 type Global = z.output<typeof globalSchema>;
@@ -252,6 +307,7 @@ export type AlertmanagerConfig = AlertingConfig['alertmanagers'][number];
 export type RemoteWriteConfig = AggregatorConfig['remote_write'][number];
 export type QueueConfig = RemoteWriteConfig['queue_config'];
 export type StorageConfig = AggregatorConfig['storage'];
+export type PushConfig = AggregatorConfig['push'];
 
 /** Prometheus top-level and scrape settings we do not implement, for clearer errors. */
 export const AGGREGATOR_UNSUPPORTED_FIELDS: readonly string[] = [

@@ -35,6 +35,8 @@ export {
   alertmanagerConfigSchema,
   globalSchema,
   metadataConfigSchema,
+  pushSchema,
+  SCRYPT_HASH_RE,
   queueConfigSchema,
   remoteWriteSchema,
   storageSchema,
@@ -47,6 +49,7 @@ export type {
   QueueConfig,
   RemoteWriteConfig,
   ScrapeConfig,
+  PushConfig,
   StorageConfig,
 } from './aggregator-schema.js';
 export {

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_WIRE_BYTES } from '../wire/message.js';
 import { agentIdProblem } from '../wire/topics.js';
-import { bool, listenAddress, nonEmptyStr, obj, quote, size, str, topicPrefix, url, wireAgentId } from './fields.js';
+import { describeValue, listenAddress, nonEmptyStr, obj, quote, size, str, topicPrefix, url, wireAgentId } from './fields.js';
+import { YamlScalar } from './yaml-tree.js';
 
 export const MQTT_URL_SCHEMES = ['mqtt', 'mqtts', 'tcp', 'tls', 'ws', 'wss'] as const;
 
@@ -26,6 +27,15 @@ const topicFilter = () =>
   str().superRefine((s, ctx) => {
     const err = topicFilterError(s);
     if (err) ctx.addIssue({ code: 'custom', message: err });
+  });
+
+/** `true`, `false` or `loopback`. */
+const anonymousPolicy = () =>
+  z.unknown().transform((v, ctx): boolean | 'loopback' => {
+    const x = v instanceof YamlScalar ? v.value : v;
+    if (typeof x === 'boolean' || x === 'loopback') return x;
+    ctx.addIssue({ code: 'custom', message: `expected true, false or loopback, got ${describeValue(v)}` });
+    return z.NEVER;
   });
 
 export const mqttDeviceSchema = obj({
@@ -56,8 +66,12 @@ export const embeddedBrokerSchema = obj({
   listen: listenAddress().default(':1883'),
   /** Directory for retained messages and sessions; unset keeps them in memory. */
   persistence_path: nonEmptyStr().optional(),
-  /** Lets clients without credentials connect. Off unless said so. */
-  allow_anonymous: bool().default(false),
+  /**
+   * Clients without credentials: `false` (refused; the default), `loopback` (accepted from
+   * 127.0.0.0/8 and ::1 only; what the built-in no-config defaults use) or `true` (anyone).
+   * An accepted anonymous client acts as the agent named by its client id (docs/mqtt.md).
+   */
+  allow_anonymous: anonymousPolicy().default(false),
   devices: z.array(mqttDeviceSchema).default(() => []),
 }).superRefine((b, ctx) => {
   const users = new Map<string, number>();

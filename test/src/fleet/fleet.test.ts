@@ -13,79 +13,11 @@
  * Then SIGTERM to every process: each exits 0. Waits poll with a deadline; nothing asserts
  * on timing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CLI, freePort, REPO_ROOT, stop, type Server } from '../promql-differential/processes.js';
-
-const AGENT_CLI = path.join(REPO_ROOT, 'agent/dist/cli.js');
-/** Discovery debounce (5 s) + up to one scrape interval (15 s) + slack for a loaded machine. */
-const DISCOVERY_DEADLINE_MS = 60_000;
-
-interface Proc extends Server {
-  name: string;
-}
-
-/** Spawns a CLI and resolves once it printed `listening on <url>` (stdout or stderr). */
-function startProcess(name: string, args: string[]): Promise<Proc> {
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  const log = (): string => buf;
-  return new Promise<Proc>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} printed no URL within 30s:\n${buf}`));
-    }, 30_000);
-    let found = false;
-    const onData = (d: Buffer): void => {
-      buf = (buf + d.toString('utf8')).slice(-20_000);
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-      if (m && !found) {
-        found = true;
-        clearTimeout(timer);
-        resolve({ name, url: m[1]!.replace(/\/metrics$/, ''), child, log });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!found) reject(new Error(`${name} exited with ${code} before listening:\n${buf}`));
-    });
-  });
-}
-
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(base: string, q: string): Promise<Sample[]> {
-  const r = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`);
-  const body = (await r.json()) as { status: string; data?: { result: Sample[] }; error?: string };
-  if (body.status !== 'success') throw new Error(`query ${q}: ${body.error ?? r.status}`);
-  return body.data!.result;
-}
-
-/** Polls `q` until `ok(result)` or the deadline; returns the last result. */
-async function eventually(base: string, q: string, ok: (r: Sample[]) => boolean, procs: Proc[]): Promise<Sample[]> {
-  const deadline = Date.now() + DISCOVERY_DEADLINE_MS;
-  let last: Sample[] = [];
-  for (;;) {
-    for (const p of procs) {
-      if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}:\n${p.log()}`);
-    }
-    last = await query(base, q);
-    if (ok(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`${q} still ${JSON.stringify(last)} after ${DISCOVERY_DEADLINE_MS / 1000}s\n` +
-        procs.map((p) => `--- ${p.name}:\n${p.log().slice(-4000)}`).join('\n'));
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { DISCOVERY_DEADLINE_MS, eventually, freePort, query, startAgent, startAggregator, stop, type Proc } from './harness.js';
 
 describe('fleet: aggregator with embedded broker + agents, no static config', () => {
   let dir: string;
@@ -100,24 +32,10 @@ describe('fleet: aggregator with embedded broker + agents, no static config', ()
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'edgeprom-fleet-'));
     const mqttPort = await freePort();
-    aggregator = await startProcess('aggregator', [
-      AGGREGATOR_CLI,
-      `--storage.tsdb.path=${path.join(dir, 'aggregator')}`,
-      '--web.listen-address=127.0.0.1:0',
-      `--mqtt.listen-address=127.0.0.1:${mqttPort}`,
-    ]);
-    const agent = (id: string, extra: string[]): Promise<Proc> =>
-      startProcess(id, [
-        AGENT_CLI,
-        `--storage.path=${path.join(dir, id)}`,
-        '--web.listen-address=127.0.0.1:0',
-        `--mqtt.url=mqtt://127.0.0.1:${mqttPort}`,
-        `--agent.id=${id}`,
-        ...extra,
-      ]);
+    aggregator = await startAggregator(path.join(dir, 'aggregator'), mqttPort);
     [pulled, pushed] = await Promise.all([
-      agent(idA, []),
-      agent(idB, ['--push.mode=push', '--collector.interval=1s', '--no-mdns']),
+      startAgent(dir, idA, mqttPort),
+      startAgent(dir, idB, mqttPort, ['--push.mode=push', '--collector.interval=1s', '--no-mdns']),
     ]);
   }, 60_000);
 
