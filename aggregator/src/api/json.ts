@@ -117,12 +117,25 @@ export function encodeResult(value: EngineValue): string {
     }
     case 'matrix': {
       const parts: string[] = [];
+      // A range query's series share their step times: each `[<time>,"` prefix is written once.
+      const prefixes = new Map<number, string>();
       for (const s of value.series) {
         const pts: string[] = [];
         let hpts: string[] | undefined;
-        for (const p of s.points) {
-          if (p.h === undefined) pts.push(point(p.t, formatSampleValue(p.f)));
-          else (hpts ??= []).push(histogramPoint(p.t, p.h));
+        const points = s.points;
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          if (p.h !== undefined) {
+            (hpts ??= []).push(histogramPoint(p.t, p.h));
+            continue;
+          }
+          let prefix = prefixes.get(p.t);
+          if (prefix === undefined) {
+            prefix = '[' + formatTimestamp(p.t) + ',"';
+            prefixes.set(p.t, prefix);
+          }
+          // A formatted number needs no JSON escaping: only the quotes around it.
+          pts.push(prefix + formatSampleValue(p.f) + '"]');
         }
         if (hpts === undefined) parts.push('{"metric":' + encodeLabels(s.metric) + ',"values":[' + pts.join(',') + ']}');
         else {

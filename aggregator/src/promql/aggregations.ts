@@ -92,6 +92,8 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
     }
     return slot;
   });
+  // The slot of every input series, found once: stepLoop's cells carry their input index.
+  const slotByInput: (Slot | undefined)[] = new Array<Slot | undefined>(input.length).fill(undefined);
   let step = 0;
   const anyHist = hasHistograms(input);
   const series = ev.stepLoop([input], ([vecIn], k) => {
@@ -107,8 +109,11 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): EValue {
     // Groups are interned per label set and reused step after step (stamped, not reallocated).
     const stamp = ++step;
     const active: Group[] = [];
-    for (const s of vec) {
-      const slot = slotOf(s.metric);
+    for (let j = 0; j < vec.length; j++) {
+      const s = vec[j];
+      const i = s.i;
+      let slot = i === undefined ? slotOf(s.metric) : slotByInput[i];
+      if (slot === undefined) slot = slotByInput[i!] = slotOf(s.metric);
       let g = slot.group;
       if (g === undefined || slot.stamp !== stamp) {
         if (g === undefined) {
@@ -248,9 +253,16 @@ function addHistogram(op: AggregateExpr['op'], g: Group, h: FloatHistogram): voi
 
 function add(op: AggregateExpr['op'], g: Group, f: number): void {
   switch (op) {
-    case 'sum':
-      [g.value, g.c] = kahanSumInc(f, g.value, g.c);
+    case 'sum': {
+      // kahanSumInc, inlined: no pair per sample on the hottest path.
+      const sum = g.value;
+      const t = sum + f;
+      if (t === Infinity || t === -Infinity) g.c = 0;
+      else if (Math.abs(sum) >= Math.abs(f)) g.c += sum - t + f;
+      else g.c += f - t + sum;
+      g.value = t;
       break;
+    }
     case 'avg': {
       g.count++;
       if (!g.incremental) {

@@ -16,7 +16,7 @@ import { canceledError, PromQLError, timeoutError } from './errors.js';
 import { Annotations, type ESeries, type EValue } from './eval-types.js';
 import { dropNames as cleanup } from './name-removal.js';
 import { Evaluator, type EvalContext } from './evaluator.js';
-import type { MatrixSeries, QueryResult, QueryValue, Sample } from './value.js';
+import type { MatrixSeries, Point, QueryResult, QueryValue, Sample } from './value.js';
 
 export interface EngineOptions {
   /** How far back an instant selector looks for a sample (ms). Default 5m. */
@@ -252,15 +252,13 @@ function toQueryValue(v: EValue, range: boolean, t: number): QueryValue {
 }
 
 function toMatrixSeries(s: ESeries): MatrixSeries {
-  const hs = s.hs;
-  if (hs === undefined) return { metric: s.metric, points: s.ts.map((t, i) => ({ t, f: s.vs[i] })) };
-  return {
-    metric: s.metric,
-    points: s.ts.map((t, i) => {
-      const h = hs[i];
-      return h === undefined ? { t, f: s.vs[i] } : { t, f: 0, h };
-    }),
-  };
+  const { ts, vs, hs } = s;
+  const points = new Array<Point>(ts.length);
+  for (let i = 0; i < ts.length; i++) {
+    const h = hs === undefined ? undefined : hs[i];
+    points[i] = h === undefined ? { t: ts[i], f: vs[i] } : { t: ts[i], f: 0, h };
+  }
+  return { metric: s.metric, points };
 }
 
 function toMatrix(series: ESeries[]): MatrixSeries[] {

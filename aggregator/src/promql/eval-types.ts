@@ -54,6 +54,11 @@ export interface RangeWindow {
   hs?: ArrayLike<FloatHistogram | undefined>;
   lo: number;
   hi: number;
+  /**
+   * Optional: resets[i] counts the counter resets (vs[j] < vs[j-1]) for j in 1..i, so that
+   * a window without any can skip the scan (see counterResets).
+   */
+  resets?: Int32Array;
 }
 
 /** Collects annotations (deduplicated, in order) for the whole query. */

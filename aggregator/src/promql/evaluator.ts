@@ -436,6 +436,17 @@ export class Evaluator {
     return out;
   }
 
+  /** The step of ts[0] when ts holds exactly the step times from there on without a gap, else -1. */
+  private denseFirstStep(ts: readonly number[]): number {
+    const n = ts.length;
+    if (n === 0 || this.interval <= 0) return -1;
+    const k0 = (ts[0] - this.start) / this.interval;
+    if (!Number.isInteger(k0) || k0 < 0 || k0 + n > this.numSteps) return -1;
+    if (ts[n - 1] !== this.stepTime(k0 + n - 1)) return -1;
+    for (let c = 1; c < n - 1; c++) if (ts[c] !== this.stepTime(k0 + c)) return -1;
+    return k0;
+  }
+
   /**
    * Calls fn at every step with the instant vectors of the inputs at that step and collects
    * its outputs into series. Two outputs with the same labels at one step are an error.
@@ -450,6 +461,23 @@ export class Evaluator {
     const byObject = new WeakMap<Labels, ESeries>();
     const bySlot: (ESeries | undefined)[] = [];
     const vectors: StepSample[][] = inputs.map(() => []);
+    // A series with a point at every step from its first to its last (the usual case) is
+    // "dense": whether it has a point at step k, and which, follows from its first step
+    // alone, so the step loop reads only its value instead of chasing its timestamps.
+    // firstStep is -1 for the others, which go by cursor.
+    const firstStep = inputs.map((m) => {
+      const out = new Int32Array(m.length);
+      for (let j = 0; j < m.length; j++) out[j] = this.denseFirstStep(m[j].ts);
+      return out;
+    });
+    const lastStep = inputs.map((m, i) => {
+      const out = new Int32Array(m.length);
+      for (let j = 0; j < m.length; j++) out[j] = firstStep[i][j] + m[j].ts.length - 1;
+      return out;
+    });
+    // The value arrays side by side, so a step reads no series object.
+    const values = inputs.map((m) => m.map((s) => s.vs));
+    const hists = inputs.map((m) => m.map((s) => s.hs));
     let total = 0;
     for (let k = 0; k < this.numSteps; k++) {
       const t = this.stepTime(k);
@@ -457,19 +485,34 @@ export class Evaluator {
         const m = inputs[i];
         const cur = cursors[i];
         const vec = vectors[i];
-        vec.length = 0;
         const cell = cells[i];
+        const first = firstStep[i];
+        const last = lastStep[i];
+        const vals = values[i];
+        const hvals = hists[i];
+        // Filled by index and cut to length afterwards: `length = 0` would drop the backing
+        // store and make every step grow it again.
+        let len = 0;
         for (let j = 0; j < m.length; j++) {
-          const s = m[j];
-          const c = cur[j];
-          if (c < s.ts.length && s.ts[c] === t) {
-            const x = cell[j];
-            x.f = s.vs[c];
-            x.h = s.hs === undefined ? undefined : s.hs[c];
-            vec.push(x);
+          const f0 = first[j];
+          let c: number;
+          if (f0 >= 0) {
+            if (k < f0 || k > last[j]) continue;
+            c = k - f0;
+          } else {
+            c = cur[j];
+            const sts = m[j].ts;
+            if (c >= sts.length || sts[c] !== t) continue;
             cur[j] = c + 1;
           }
+          const x = cell[j];
+          x.f = vals[j][c];
+          // A series without histograms leaves its cell's h undefined from the start.
+          const hs = hvals[j];
+          if (hs !== undefined) x.h = hs[c];
+          vec[len++] = x;
         }
+        if (vec.length !== len) vec.length = len;
       }
       const out = fn(vectors, k, t);
       for (const o of out) {

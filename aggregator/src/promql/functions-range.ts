@@ -25,7 +25,9 @@ function extrapolatedRate(w: RangeWindow, env: RangeEnv, isCounter: boolean, isR
   const n = hi - lo;
   if (n < 2) return null;
   let result = vs[hi - 1] - vs[lo];
-  if (isCounter) {
+  const resets = w.resets;
+  // Most windows hold no reset: the prefix counts say so without scanning the window.
+  if (isCounter && (resets === undefined || resets[hi - 1] !== resets[lo])) {
     let prev = vs[lo];
     for (let i = lo + 1; i < hi; i++) {
       const cur = vs[i];
@@ -50,6 +52,17 @@ function extrapolatedRate(w: RangeWindow, env: RangeEnv, isCounter: boolean, isR
   let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
   if (isRate) factor /= env.rangeMs / 1000;
   return result * factor;
+}
+
+/** RangeWindow.resets for the first n values of vs. */
+export function counterResets(vs: ArrayLike<number>, n: number): Int32Array {
+  const out = new Int32Array(n);
+  let count = 0;
+  for (let i = 1; i < n; i++) {
+    if (vs[i] < vs[i - 1]) count++;
+    out[i] = count;
+  }
+  return out;
 }
 
 function instantValue(w: RangeWindow, isRate: boolean): number | null {

@@ -7,7 +7,7 @@ import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '.
 import { executionError, unsupported } from './errors.js';
 import type { ESeries, EValue, RangeWindow, StepSample } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
-import { KEEPS_NAME, RANGE_FUNCTIONS, type RangeEnv } from './functions-range.js';
+import { counterResets, KEEPS_NAME, RANGE_FUNCTIONS, type RangeEnv } from './functions-range.js';
 import { INSTANT_FUNCTIONS } from './functions-instant.js';
 import { formatOpenMetricsFloat, histogramFraction, histogramQuantile, histogramQuantiles } from './histogram-quantile.js';
 import { labelJoin, labelReplace, sortByLabel } from './functions-labels.js';
@@ -304,7 +304,9 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
   const present = isAbsent ? new Uint8Array(n) : null;
   const out: ESeries[] = [];
   const env: RangeEnv = { t: 0, rangeStart: 0, rangeEnd: 0, rangeMs: src.range, args: [] };
-  const w: RangeWindow = { ts: [], vs: [], hs: undefined, lo: 0, hi: 0 };
+  const w: RangeWindow = { ts: [], vs: [], hs: undefined, lo: 0, hi: 0, resets: undefined };
+  // rate and increase skip the reset scan of windows without resets (same sums, same order).
+  const countResets = (name === 'rate' || name === 'increase') && !extended;
   let total = 0;
   // Prometheus holds one window at a time besides the output: count the widest one.
   let widest = 0;
@@ -328,6 +330,7 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
     w.ts = s.ts;
     w.vs = s.vs;
     w.hs = s.hs;
+    w.resets = countResets ? counterResets(s.vs, s.n) : undefined;
     const henv: HistEnv | undefined =
       s.hs === undefined ? undefined : { annotations: ev.ctx.annotations, pos: e.args[idx].positionRange, metric: s.metric };
     for (let k = 0; k < n; k++) {

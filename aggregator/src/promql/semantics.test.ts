@@ -111,3 +111,24 @@ describe('limits', () => {
     });
   });
 });
+
+describe('range evaluation', () => {
+  it('aggregates series that start late and series with gaps at the right steps', async () => {
+    const s = await store({
+      'm{s="a"}': [1, 3, 1, 3, 5, 1, 4],
+      'm{s="b"}': [3, 3, 3, 3, 3, 3, 3],
+      'm{s="c"}': [null, null, null, 4, 4, 4, 4],
+    });
+    const points = async (q: string): Promise<[number, number][]> => {
+      const r = await engine.rangeQuery(s, q, 0, 360_000, 60_000);
+      if (r.value.type !== 'matrix') throw new Error('matrix');
+      expect(r.value.series).toHaveLength(1);
+      return r.value.series[0].points.map((p) => [p.t / 60_000, p.f]);
+    };
+    // c joins at step 3 (no point for it before), every step of it present from then on.
+    expect(await points('sum(m)')).toEqual([[0, 4], [1, 6], [2, 4], [3, 10], [4, 12], [5, 8], [6, 11]]);
+    // a's comparison output has gaps: its points are matched by time, not by position.
+    expect(await points('sum(m > 2)')).toEqual([[0, 3], [1, 6], [2, 3], [3, 10], [4, 12], [5, 7], [6, 11]]);
+    expect(await points('count(m > 2)')).toEqual([[0, 1], [1, 2], [2, 1], [3, 3], [4, 3], [5, 2], [6, 3]]);
+  });
+});
