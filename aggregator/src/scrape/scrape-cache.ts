@@ -1,11 +1,17 @@
 /**
  * The per-target scrape cache, as Prometheus keeps one per scrape loop.
  *
- * It maps a parsed label set (as exposed by the target) to the final
+ * It maps a series as the target exposes it to the final
  * label set (target labels added, metric relabeling applied), so a series seen in the last
  * scrape is neither relabeled nor rebuilt again: the same Labels object goes to the
  * appender each time, with the SeriesRef the store returned for it last time, so the store
  * does no lookup by labels at all. Series metric relabeling dropped are remembered too.
+ *
+ * Keys, as in Prometheus's scrapeCache: the series text as the body writes it
+ * (`name{a="x"}`, from the parser's fast path), looked up in a Map<string> whose hashing
+ * and comparison are native; lines the parser's general code read (escapes, exemplars...)
+ * are keyed by their parsed pairs instead. A body that reorders a series's labels misses,
+ * and the miss maps to the same final Labels (and stale entry) through the label lookup.
  *
  * Staleness: each final series appended without an explicit timestamp has a StaleEntry,
  * stamped with the number of the scrape that last appended it. The previous scrape's entries
@@ -25,7 +31,7 @@ export class StaleEntry {
 }
 
 export interface Entry {
-  /** Flat pairs of the parsed label set, to tell hash collisions apart. */
+  /** Flat pairs of the parsed label set, to tell hash collisions apart ([] when keyed by text). */
   readonly raw: readonly string[];
   /** Final labels; undefined for a series metric relabeling dropped. */
   readonly lset: Labels | undefined;
@@ -55,6 +61,8 @@ function hashPairs(kv: readonly string[]): number {
   return h >>> 0;
 }
 
+const NO_PAIRS: readonly string[] = [];
+
 function samePairs(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -67,6 +75,8 @@ export class ScrapeCache {
   #successfulCount = 0;
   /** Parsed series by hash of their pairs (collisions chained); dropped ones included. */
   readonly #series = new Map<number, Entry>();
+  /** Parsed series by their text in the body (the parser's fast path). */
+  readonly #byText = new Map<string, Entry>();
   #size = 0;
   #lastHash = 0;
   /** Stale entries of the series in `cur` or `prev`, by final labels key. */
@@ -95,6 +105,22 @@ export class ScrapeCache {
     return e;
   }
 
+  /** The entry of a series by its text in the body (marked used), or undefined when unknown. */
+  getText(text: string): Entry | undefined {
+    const e = this.#byText.get(text);
+    if (e !== undefined) e.lastIter = this.iter;
+    return e;
+  }
+
+  /** Adds the series `getText` just missed; lset undefined records a dropped series. */
+  addText(text: string, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): void {
+    // A copy: the parser's text is a slice of the whole decoded chunk, which a kept slice
+    // would keep alive.
+    const key = Buffer.from(text, 'utf8').toString('utf8');
+    this.#byText.set(key, { raw: NO_PAIRS, lset, lastIter: this.iter, stale, ref, next: undefined });
+    this.#size++;
+  }
+
   /** Adds the series `get` just missed; lset undefined records a dropped series. */
   add(raw: Labels, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): void {
     const h = this.#lastHash;
@@ -106,6 +132,12 @@ export class ScrapeCache {
   }
 
   #sweep(): void {
+    for (const [k, e] of this.#byText) {
+      if (e.lastIter !== this.iter) {
+        this.#byText.delete(k);
+        this.#size--;
+      }
+    }
     for (const [h, first] of this.#series) {
       let head: Entry | undefined;
       let tail: Entry | undefined;

@@ -195,6 +195,7 @@ export class ScrapeLoop {
           },
           (ct) => {
             parser = new ExpositionStreamParser({ format: formatOfContentType(ct), limits: { maxBodyBytes: 0 } }, st);
+            st.parser = parser;
           },
           (chunk) => parser!.write(chunk),
         );
@@ -320,9 +321,12 @@ function appendIgnoringOrder(app: Appender, l: Labels, t: number, v: number): vo
 
 /**
  * Receives the parsed samples of one scrape and appends them: the hot path. A series seen
- * before costs a cache lookup by its parsed key and an append with the cached Labels.
+ * before costs a cache lookup by its text in the body (or, for lines the parser's general
+ * code read, by its parsed pairs) and an append with the cached Labels and SeriesRef.
  */
 class ScrapeState implements ExpositionSink {
+  /** Samples are read only inside sample(): a cache hit never builds their Labels. */
+  readonly transientSamples = true;
   total = 0;
   added = 0;
   seriesAdded = 0;
@@ -332,6 +336,8 @@ class ScrapeState implements ExpositionSink {
   bytes = 0;
   #appended = 0;
   limitError: Error | undefined;
+  /** The scrape's parser, for the text of the series being delivered. */
+  parser: ExpositionStreamParser | undefined;
   readonly #loop: ScrapeLoop;
   readonly #cache: ScrapeCache;
   readonly #app: Appender;
@@ -368,14 +374,19 @@ class ScrapeState implements ExpositionSink {
     if (ts !== undefined) t = Math.trunc(ts);
     let entry: Entry | undefined;
     let l: Labels;
+    let text: string | undefined;
     if (this.#useCache) {
-      entry = cache.get(s.labels);
+      text = this.parser?.seriesText();
+      entry = text === undefined ? cache.get(s.labels) : cache.getText(text);
       if (entry !== undefined && entry.lset === undefined) return; // dropped by relabeling
     }
     if (entry === undefined) {
       const lset = this.#loop.mutate(s.labels);
       if (lset === null) {
-        if (this.#useCache) cache.add(s.labels, undefined, undefined);
+        if (this.#useCache) {
+          if (text === undefined) cache.add(s.labels, undefined, undefined);
+          else cache.addText(text, undefined, undefined);
+        }
         return;
       }
       // Kept as long as the series is cached: an exact-size copy of the builder's pairs,
@@ -406,7 +417,10 @@ class ScrapeState implements ExpositionSink {
     const tracked = ts === undefined || this.#track;
     if (entry === undefined) {
       const se = tracked ? cache.trackStaleness(l) : undefined;
-      if (this.#useCache) cache.add(s.labels, l, se, ref);
+      if (this.#useCache) {
+        if (text === undefined) cache.add(s.labels, l, se, ref);
+        else cache.addText(text, l, se, ref);
+      }
       if (added) this.seriesAdded++;
     } else if (added) {
       entry.ref = ref;

@@ -128,8 +128,11 @@ export function floatLabel(v: string, hex: boolean): number | undefined {
 export interface FamilyTracker {
   /** A `# HELP`, `# TYPE` or `# UNIT` line; for TYPE, `text` is a MetricType. */
   metadata(kind: MetaKind, name: string, text: string, line: number): void;
-  /** A sample whose sorted label pairs (with `__name__`) are `kv`. */
-  sample(name: string, sample: Sample, kv: readonly string[], line: number): void;
+  /**
+   * A sample whose sorted label pairs (with `__name__`) are `kv`; null (text format with a
+   * transient sink only): read them from `sample.labels` if needed.
+   */
+  sample(name: string, sample: Sample, kv: readonly string[] | null, line: number): void;
   /** End of input: runs checks that wait for a family's last line. */
   end(line: number): void;
 }
@@ -165,7 +168,7 @@ export class TextFamilies implements FamilyTracker {
     }
   }
 
-  sample(name: string, sample: Sample, kv: readonly string[], line: number): void {
+  sample(name: string, sample: Sample, kv: readonly string[] | null, line: number): void {
     let st = this.#cur;
     let kind = st === null ? -1 : st.kindOf(name);
     if (kind < 0) {
@@ -175,12 +178,12 @@ export class TextFamilies implements FamilyTracker {
     }
     const type = st!.family.type;
     if (kind === K_BUCKET) {
-      const le = labelValue(kv, 'le');
+      const le = labelValue(kv ?? sample.labels.pairs(), 'le');
       if (floatLabel(le, true) === undefined) {
         fail(this.#ctx, le === '' ? `histogram bucket "${name}" has no "le" label` : `invalid "le" label value "${le}"`, line);
       }
     } else if (kind === K_BASE && type === 'summary') {
-      const q = labelValue(kv, 'quantile');
+      const q = labelValue(kv ?? sample.labels.pairs(), 'quantile');
       if (floatLabel(q, true) === undefined) {
         fail(this.#ctx, q === '' ? `summary sample "${name}" has no "quantile" label` : `invalid "quantile" label value "${q}"`, line);
       }

@@ -7,7 +7,7 @@
  * no trailing commas, float-seconds timestamps, exemplars, `# EOF`).
  */
 import { LimitError, ParseError } from '../errors.js';
-import { Labels } from '../labels.js';
+import { Labels, METRIC_NAME } from '../labels.js';
 import type { Exemplar, Sample } from './model.js';
 import type { FamilyTracker } from './parse-families.js';
 import {
@@ -81,8 +81,18 @@ export class LineParser implements Cursor {
   #prevName = '';
   /** Label count of the previous sample (-1: unknown). */
   #prevCount = -1;
+  /** The sample being delivered, as written (`name{labels}`): text and range; end -1 if unknown. */
+  #seriesText = '';
+  #seriesStart = 0;
+  #seriesEnd = -1;
 
-  /** `fastPath: false` parses every line with the general code (tests compare the two). */
+  /** Fast-path samples go out as one reused object whose labels are built when read. */
+  readonly #transient: TransientSample | undefined;
+
+  /**
+   * `fastPath: false` parses every line with the general code (tests compare the two).
+   * `transient`: the sink keeps no sample (ExpositionSink.transientSamples; text format).
+   */
   constructor(
     om: boolean,
     limits: ResolvedLimits,
@@ -90,7 +100,9 @@ export class LineParser implements Cursor {
     cache: StringCache,
     tracker: FamilyTracker,
     fastPath = true,
+    transient = false,
   ) {
+    this.#transient = transient && !om ? new TransientSample(this.#labels, this) : undefined;
     this.#om = om;
     this.#limits = limits;
     this.#source = source;
@@ -141,6 +153,16 @@ export class LineParser implements Cursor {
     if (this.#om && !this.eof) {
       throw new ParseError('missing "# EOF" at the end of OpenMetrics input', { line: this.lineNo, column }, this.#source);
     }
+  }
+
+  /**
+   * The series of the sample being delivered exactly as the body writes it (`name{a="x"}`,
+   * no value), or undefined when the general code parsed its line (escapes, extra blanks,
+   * exemplars...). Read it inside the sink's `sample()`: equal texts are equal label sets,
+   * so a consumer can key a cache by it (Prometheus's scrape cache does).
+   */
+  seriesText(): string | undefined {
+    return this.#seriesEnd < 0 ? undefined : this.#seriesText.slice(this.#seriesStart, this.#seriesEnd);
   }
 
   /** Throws a ParseError at index p of the current line. */
@@ -291,7 +313,11 @@ export class LineParser implements Cursor {
     // same order are sorted and distinct already.
     if (!same || n !== this.#prevCount) ensureSorted(set, this, 'label');
     this.#prevCount = n;
+    this.#seriesText = s;
+    this.#seriesStart = p;
+    this.#seriesEnd = q;
     this.#emit(name, value, ts, undefined, p, true);
+    this.#seriesEnd = -1;
     return le;
   }
 
@@ -299,6 +325,12 @@ export class LineParser implements Cursor {
   #emit(name: string, value: number, ts: number | undefined, ex: Exemplar | undefined, nameStart: number, sorted: boolean): void {
     if (++this.samples > this.#limits.samples) {
       this.limit('maxSamples', this.#limits.samples, `more than ${this.#limits.samples} samples`, nameStart);
+    }
+    const tr = this.#transient;
+    if (tr !== undefined && sorted && ex === undefined && !namesMetricName(this.#labels)) {
+      tr.set(name, value, ts);
+      this.#tracker.sample(name, tr, null, this.lineNo);
+      return;
     }
     const kv = samplePairs(this.#labels, name, this, sorted);
     const labels = Labels.fromSortedPairs(kv);
@@ -417,5 +449,42 @@ export class LineParser implements Cursor {
     }
     const labels = Labels.fromSortedPairs(exemplarPairs(set, this));
     return ts === undefined ? { labels, value } : { labels, value, timestampMs: ts };
+  }
+}
+
+/** Whether a label of the scratch set is `__name__` (an error samplePairs reports). */
+function namesMetricName(set: LabelSet): boolean {
+  const names = set.names;
+  for (let j = 0; j < set.n; j++) if (names[j] === METRIC_NAME) return true;
+  return false;
+}
+
+/**
+ * The sample handed to a sink that keeps none (ExpositionSink.transientSamples): one object
+ * per parser, refilled for each fast-path line; `labels` is built from the parser's scratch
+ * labels on first read, so it is valid only during the sink's `sample()`.
+ */
+class TransientSample implements Sample {
+  value = 0;
+  timestampMs: number | undefined = undefined;
+  readonly #set: LabelSet;
+  readonly #cur: Cursor;
+  #name = '';
+  #labels: Labels | undefined;
+
+  constructor(set: LabelSet, cur: Cursor) {
+    this.#set = set;
+    this.#cur = cur;
+  }
+
+  set(name: string, value: number, ts: number | undefined): void {
+    this.#name = name;
+    this.value = value;
+    this.timestampMs = ts;
+    this.#labels = undefined;
+  }
+
+  get labels(): Labels {
+    return (this.#labels ??= Labels.fromSortedPairs(samplePairs(this.#set, this.#name, this.#cur, true)));
   }
 }

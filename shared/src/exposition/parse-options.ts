@@ -58,6 +58,13 @@ export interface ParseOptions {
  * transaction: append, then commit only when `end()` returned.
  */
 export interface ExpositionSink {
+  /**
+   * true: the sink reads a sample (its `labels` above all) only inside `sample()` and keeps
+   * no reference to it. The parser may then, in the text format, reuse one sample object and
+   * build `labels` only when read: a sink that finds the series by its text
+   * (`ExpositionStreamParser.seriesText()`) skips the Labels entirely.
+   */
+  readonly transientSamples?: boolean;
   family(family: MetricFamily): void;
   sample(sample: Sample, family: MetricFamily): void;
 }

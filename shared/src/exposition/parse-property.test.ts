@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConformanceRoot, openMetricsCasesDir } from '../conformance/openmetrics.js';
 import { nodeExporterBody } from '../bench/bodies.js';
 import { CollectingSink, ExpositionStreamParser, parseExposition, type ExpositionFormat } from './parse.js';
+import type { Sample } from './model.js';
 import { onlyParserErrors, outcome, parseGeneral } from './parse-test-util.js';
 
 const FORMATS: ExpositionFormat[] = ['text', 'openmetrics'];
@@ -196,6 +197,65 @@ describe('parser properties', () => {
           expect(outcome(() => parseExposition(body, opts))).toEqual(outcome(() => parseGeneral(body, opts)));
         }),
         { numRuns: 800 },
+      );
+    }
+  });
+
+  it('equal series texts from the fast path are equal label sets', () => {
+    for (const format of FORMATS) {
+      fc.assert(
+        fc.property(fc.oneof(validExposition(format), mutatedBody), (body) => {
+          const byText = new Map<string, string>();
+          const sink = {
+            family(): void {},
+            sample(smp: Sample): void {
+              const text = parser.seriesText();
+              if (text === undefined) return;
+              const key = smp.labels.toString();
+              expect(byText.get(text) ?? key).toBe(key);
+              byText.set(text, key);
+            },
+          };
+          const parser = new ExpositionStreamParser({ format }, sink);
+          // Twice, so that every series text repeats.
+          onlyParserErrors(() => {
+            parser.write(body.replace(/# EOF\n?$/, '') + '\n' + body);
+            parser.end();
+          });
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('a sink with transient samples sees what any other sink sees', () => {
+    const record = (body: string, format: ExpositionFormat, transientSamples: boolean) => {
+      const seen: unknown[] = [];
+      const sink = {
+        transientSamples,
+        family(): void {},
+        sample(smp: Sample, f: { name: string }): void {
+          seen.push([f.name, smp.labels.toString(), smp.value, smp.timestampMs, smp.exemplar]);
+        },
+      };
+      try {
+        const p = new ExpositionStreamParser({ format }, sink);
+        p.write(body);
+        p.end();
+      } catch (e) {
+        onlyParserErrors(() => {
+          throw e;
+        });
+        seen.push(String(e));
+      }
+      return seen;
+    };
+    for (const format of FORMATS) {
+      fc.assert(
+        fc.property(fc.oneof(validExposition(format), mutatedBody), (body) => {
+          expect(record(body, format, true)).toEqual(record(body, format, false));
+        }),
+        { numRuns: 300 },
       );
     }
   });

@@ -142,3 +142,29 @@ describe('ExpositionStreamParser', () => {
     expect(() => p.write(new Uint8Array([0x41, 0x20, 0x31, 0x0a]))).toThrow('2:2: invalid UTF-8');
   });
 });
+
+describe('ExpositionStreamParser.seriesText', () => {
+  it('gives the series as written for fast-path lines and undefined for the others', () => {
+    const seen: [string, string | undefined][] = [];
+    const sink = {
+      family(): void {},
+      sample(s: Sample): void {
+        seen.push([s.labels.toString(), p.seriesText()]);
+      },
+    };
+    const p = new ExpositionStreamParser({ format: 'text' }, sink);
+    p.write('a{y="2",x="1"} 1\nb 2 1700000000000\nc{v="q\\"x"} 3\nd  4\na{y="2",x="1"} 5');
+    p.end();
+    expect(seen.map(([, t]) => t)).toEqual(['a{y="2",x="1"}', 'b', undefined, undefined, 'a{y="2",x="1"}']);
+    expect(seen[0][0]).toBe('a{x="1", y="2"}');
+    expect(p.seriesText()).toBeUndefined(); // outside sample()
+  });
+
+  it('is undefined for every line with the fast path off', () => {
+    const texts: (string | undefined)[] = [];
+    const p = new ExpositionStreamParser({ format: 'text' }, { family() {}, sample: () => texts.push(p.seriesText()) }, false);
+    p.write('a{x="1"} 1\n');
+    p.end();
+    expect(texts).toEqual([undefined]);
+  });
+});

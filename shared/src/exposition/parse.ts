@@ -80,12 +80,20 @@ export class ExpositionStreamParser {
     const collect = Object.getPrototypeOf(sink) === CollectingSink.prototype;
     const ctx = { source: opts.source, sink, collect, cache };
     const tracker = om ? new OpenMetricsFamilies(ctx) : new TextFamilies(ctx);
-    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath);
+    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath, !om && !collect && sink.transientSamples === true);
   }
 
   /** Samples parsed so far. */
   get samples(): number {
     return this.#lines.samples;
+  }
+
+  /**
+   * Inside the sink's `sample()`: the sample's series as the body writes it (`name{a="x"}`),
+   * or undefined when its line took the general code. See LineParser.seriesText.
+   */
+  seriesText(): string | undefined {
+    return this.#lines.seriesText();
   }
 
   /** Bytes (UTF-8) written so far. */
