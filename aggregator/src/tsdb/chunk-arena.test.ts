@@ -52,6 +52,27 @@ describe('ChunkArena', () => {
     expect(st.pageBytes).toBeLessThanOrEqual(st.regionBytes * 1.5);
   });
 
+  it('seals reservations in place, gives back their tails, and drops pages left without live bytes', () => {
+    const arena = new ChunkArena();
+    const a = arena.reserve(400);
+    const b = arena.reserve(300);
+    expect(offsetOf(b)).toBe(offsetOf(a) + 400);
+    expect(arena.stats()).toMatchObject({ regionBytes: 700, sealedBytes: 0 });
+    arena.sealReserved(a, 400, 350);
+    expect(arena.stats()).toMatchObject({ regionBytes: 300, sealedBytes: 350 });
+    // Filling the page moves sealing to a new one; the first then goes once it holds nothing.
+    const c = arena.seal(new Uint8Array(PAGE_SIZE - 700), 0, PAGE_SIZE - 700);
+    expect(pageOf(c)).toBe(pageOf(a));
+    const d = arena.reserve(64);
+    expect(pageOf(d)).not.toBe(pageOf(a));
+    arena.releaseSealed(a, 350);
+    arena.releaseSealed(c, PAGE_SIZE - 700);
+    expect(arena.page(a).length).toBe(PAGE_SIZE); // the open reservation b still lives there
+    arena.unreserve(b, 300);
+    expect(arena.page(a).length).toBe(0);
+    expect(arena.stats()).toMatchObject({ pages: 1, regionBytes: 64, sealedBytes: 0 });
+  });
+
   it('copies sealed chunks into bump-allocated pages', () => {
     const arena = new ChunkArena();
     const src = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);

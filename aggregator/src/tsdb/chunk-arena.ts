@@ -15,6 +15,8 @@
  *    again (measured: ~1 KiB per series wasted).
  *  - sealed chunks: exact-size copies of full chunks, bump-allocated. They die by age, so
  *    whole pages empty out together once truncation exists (each page counts live bytes).
+ *    An open chunk may also take a reservation here (reserve), sized from its series'
+ *    previous chunk, and be sealed in place (sealReserved), its unused tail given back.
  */
 
 export const PAGE_SHIFT = 16;
@@ -103,21 +105,60 @@ export class ChunkArena {
       off &= ~regionSize(c);
       c++;
     }
+    if (c === TOP_CLASS && this.#free[TOP_CLASS].size > 0) {
+      // A second whole free page: give it back (open chunks now mostly live in reservations,
+      // so region pages empty out once the first chunks of new series are sealed).
+      this.#dropPage(pageOf(loc));
+      return;
+    }
     this.#addFree(pageBase + off, c);
+  }
+
+  /**
+   * Reserves `size` bytes (zeroed: bump space is never reused) in sealed space for an open
+   * chunk expected to end at about that size, so that sealing it needs no copy
+   * (sealReserved). Returns the location.
+   */
+  reserve(size: number): number {
+    const loc = this.#bump(size);
+    this.#live[pageOf(loc)] += size;
+    this.#regionBytes += size;
+    return loc;
+  }
+
+  /** Gives back a reservation that its chunk outgrew, or that truncation dropped. */
+  unreserve(loc: number, size: number): void {
+    const p = pageOf(loc);
+    this.#live[p] -= size;
+    this.#regionBytes -= size;
+    this.#maybeDrop(p);
+  }
+
+  /** Makes the first `len` bytes of a reservation a sealed chunk; the rest is given back. */
+  sealReserved(loc: number, size: number, len: number): void {
+    this.#live[pageOf(loc)] -= size - len;
+    this.#regionBytes -= size;
+    this.#sealedBytes += len;
   }
 
   /** Copies `len` bytes from `src` at `srcOff` into sealed space; returns the location. */
   seal(src: Uint8Array, srcOff: number, len: number): number {
+    const loc = this.#bump(len);
+    this.pages[this.#sealPage].set(src.subarray(srcOff, srcOff + len), offsetOf(loc));
+    this.#live[this.#sealPage] += len;
+    this.#sealedBytes += len;
+    return loc;
+  }
+
+  /** Takes `len` bytes of sealed space; the caller counts them as live. */
+  #bump(len: number): number {
     if (len > PAGE_SIZE) throw new RangeError(`chunk of ${len} bytes exceeds a page`);
     if (this.#sealOff + len > PAGE_SIZE) {
       this.#sealPage = this.#newPage();
       this.#sealOff = 0;
     }
     const loc = this.#sealPage * PAGE_SIZE + this.#sealOff;
-    this.pages[this.#sealPage].set(src.subarray(srcOff, srcOff + len), this.#sealOff);
     this.#sealOff += len;
-    this.#live[this.#sealPage] += len;
-    this.#sealedBytes += len;
     return loc;
   }
 
@@ -130,10 +171,16 @@ export class ChunkArena {
     const p = pageOf(loc);
     this.#live[p] -= len;
     this.#sealedBytes -= len;
-    if (this.#live[p] === 0 && p !== this.#sealPage && this.pages[p].length > 0) {
-      this.pages[p] = DROPPED_PAGE;
-      this.#dropped++;
-    }
+    this.#maybeDrop(p);
+  }
+
+  #maybeDrop(p: number): void {
+    if (this.#live[p] === 0 && p !== this.#sealPage && this.pages[p].length > 0) this.#dropPage(p);
+  }
+
+  #dropPage(p: number): void {
+    this.pages[p] = DROPPED_PAGE;
+    this.#dropped++;
   }
 
   page(loc: number): Uint8Array {

@@ -7,9 +7,10 @@
  *    boxed number; here it costs 8 bytes and no garbage. One record is one cache line, which
  *    matters: with a typed-array column per field, encoding into 10,000 series touched a
  *    dozen cache lines per sample and ran measurably slower (1.5-1.7 vs 1.9-2.4 M samples/s);
- *  - chunk bytes live in a ChunkArena (see chunk-arena.ts): the open chunk in a region that
- *    grows by doubling, a sealed chunk as an exact copy plus five numbers in the series'
- *    `sealed` list;
+ *  - chunk bytes live in a ChunkArena (see chunk-arena.ts): a series' first open chunk in a
+ *    region that grows by doubling, sealed as an exact copy; every later one in a reservation
+ *    sized from the chunk before it, sealed in place (no copy, no region twice its size);
+ *    each sealed chunk has five numbers in the series' `sealed` list;
  *  - the encoder is one XorState/BitWriter pair loaded from the record for each sample.
  *
  * Appending never allocates per sample: it touches the record, the arena page and, every
@@ -26,6 +27,25 @@ import { CHUNK_HEADER_BYTES, MAX_SAMPLE_BYTES, newXorState, xorAppend } from './
 /** Numbers per sealed chunk in `sealed[ref]`: minT, maxT, location, byte length, samples. */
 export const SEALED_STRIDE = 5;
 const NO_REGION = 0xf;
+/**
+ * Region class of an open chunk in a reservation (ChunkArena.reserve): sized from the
+ * series' previous chunk, and sealed where it is. F_REGION then holds
+ * `location + reservedBytes * RESERVED_SCALE`.
+ */
+const RESERVED = 0xe;
+const RESERVED_SCALE = 2 ** 40;
+/** 1 / RESERVED_SCALE, exact: decoding multiplies and floors (a float `%` is a slow call). */
+const RESERVED_UNIT = 2 ** -40;
+/** Bytes reserved for an open chunk in F_REGION (0 for a buddy region). */
+function reservedOf(region: number): number {
+  return Math.floor(region * RESERVED_UNIT);
+}
+/** Arena location in F_REGION. */
+function locationOf(region: number): number {
+  return region - Math.floor(region * RESERVED_UNIT) * RESERVED_SCALE;
+}
+/** Largest reservation; a chunk expected to be larger takes buddy regions. */
+const MAX_RESERVE = 4096;
 const NO_WINDOW = 63;
 const INITIAL_CAPACITY = 1024;
 
@@ -43,7 +63,7 @@ const U_LAST_V_HI = 3;
 const F_T_DELTA = 2;
 /** First timestamp of the open chunk. */
 const F_CHUNK_MIN_T = 3;
-/** Arena location of the open chunk's region. */
+/** Arena location of the open chunk's region (plus its size when RESERVED). */
 const F_REGION = 4;
 /** When the open chunk must be cut: the chunk-range boundary after its first sample. */
 const F_CHUNK_END = 5;
@@ -156,7 +176,7 @@ export class SeriesStore {
 
   /** Arena location of the open chunk. */
   openLocation(ref: number): number {
-    return this.#f[ref * F_STRIDE + F_REGION];
+    return locationOf(this.#f[ref * F_STRIDE + F_REGION]);
   }
 
   /** First timestamp of the series (Infinity when it has no samples). */
@@ -198,12 +218,14 @@ export class SeriesStore {
       this.#openChunk(ref, t);
       packed = u[uo + U_PACKED];
     }
-    if ((u[uo + U_BITS] >>> 3) + MAX_SAMPLE_BYTES > regionSize((packed >>> 22) & 0xf)) {
+    const cls = (packed >>> 22) & 0xf;
+    const capacity = cls === RESERVED ? reservedOf(f[fo + F_REGION]) : regionSize(cls);
+    if ((u[uo + U_BITS] >>> 3) + MAX_SAMPLE_BYTES > capacity) {
       this.#growRegion(ref);
       packed = u[uo + U_PACKED];
     }
 
-    const loc = f[fo + F_REGION];
+    const loc = locationOf(f[fo + F_REGION]);
     const base = offsetOf(loc);
     const st = this.#st;
     const leading = (packed >>> 10) & 0x3f;
@@ -230,7 +252,11 @@ export class SeriesStore {
     const f = this.#f;
     const u = this.#u;
     let cls = (u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf;
-    if (cls === NO_REGION) {
+    const expect = cls === NO_REGION ? this.#expectedBytes(ref) : 0;
+    if (expect > 0) {
+      cls = RESERVED;
+      f[ref * F_STRIDE + F_REGION] = this.arena.reserve(expect) + expect * RESERVED_SCALE;
+    } else if (cls === NO_REGION) {
       cls = 0;
       f[ref * F_STRIDE + F_REGION] = this.arena.allocRegion(0);
     }
@@ -244,22 +270,48 @@ export class SeriesStore {
     f[ref * F_STRIDE + F_CHUNK_END] = Math.floor(t / range) * range + range;
   }
 
-  /** Copies the full open chunk to sealed space and releases its region. */
+  /**
+   * Bytes to reserve for a new open chunk of a series: what its previous chunk took, scaled
+   * to chunkSamples, plus an eighth and room for one more sample. 0 (use buddy regions)
+   * without a previous chunk or for a large one.
+   */
+  #expectedBytes(ref: number): number {
+    const s = this.sealed[ref];
+    if (s === undefined || s.length === 0) return 0;
+    const len = s[s.length - 2];
+    const samples = s[s.length - 1];
+    const bytes = Math.ceil(((len * this.chunkSamples) / samples) * (9 / 8)) + MAX_SAMPLE_BYTES;
+    return bytes <= MAX_RESERVE ? bytes : 0;
+  }
+
+  /** Releases the open chunk's region or reservation. */
+  #releaseOpen(ref: number): void {
+    const region = this.#f[ref * F_STRIDE + F_REGION];
+    const cls = (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf;
+    if (cls === RESERVED) this.arena.unreserve(locationOf(region), reservedOf(region));
+    else this.arena.freeRegion(region, cls);
+  }
+
+  /** Seals the full open chunk: in place when reserved, else copied to sealed space. */
   #seal(ref: number): void {
-    const loc = this.#f[ref * F_STRIDE + F_REGION];
-    const page = this.arena.pages[pageOf(loc)];
-    const off = offsetOf(loc);
+    const region = this.#f[ref * F_STRIDE + F_REGION];
+    const cls = (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf;
     const len = this.openBytes(ref);
-    const sealedLoc = this.arena.seal(page, off, len);
+    let sealedLoc: number;
+    if (cls === RESERVED) {
+      sealedLoc = locationOf(region);
+      this.arena.sealReserved(sealedLoc, reservedOf(region), len);
+    } else {
+      sealedLoc = this.arena.seal(this.arena.pages[pageOf(region)], offsetOf(region), len);
+      // Give the region back and start the next chunk small: an open chunk then holds about
+      // 1.33 times its bytes on average over its life, instead of its largest size throughout.
+      this.arena.freeRegion(region, cls);
+    }
     const list = this.sealed[ref];
     const meta = [this.openMinT(ref), this.maxT(ref), sealedLoc, len, this.openSamples(ref)];
     // A literal is allocated at its exact size; pushing into [] would reserve 17 slots.
     if (list === undefined) this.sealed[ref] = meta;
     else list.push(...meta);
-    // Give the region back and start the next chunk small: an open chunk then holds about
-    // 1.33 times its bytes on average over its life, instead of its largest size throughout.
-    // The few copies while it grows again cost far less than the memory.
-    this.arena.freeRegion(loc, (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf);
     this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
   }
 
@@ -285,24 +337,31 @@ export class SeriesStore {
     const num = this.openSamples(ref);
     if (num > 0 && this.maxT(ref) < before) {
       dropped += num;
-      this.arena.freeRegion(this.#f[ref * F_STRIDE + F_REGION], (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf);
+      this.#releaseOpen(ref);
       this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
     }
     return dropped;
   }
 
-  /** Moves the open chunk to a region of the next size class. */
+  /**
+   * Moves the open chunk to a larger region: the next size class, or for a chunk that
+   * outgrew its reservation, the smallest class that holds a quarter more than it.
+   */
   #growRegion(ref: number): void {
     const packed = this.#u[ref * U_STRIDE + U_PACKED];
     const cls = (packed >>> 22) & 0xf;
-    const next = cls + 1;
-    if (next >= REGION_CLASSES) throw new RangeError('open chunk outgrew the largest region');
-    const from = this.#f[ref * F_STRIDE + F_REGION];
-    const to = this.arena.allocRegion(next);
     const len = (this.#u[ref * U_STRIDE + U_BITS] + 7) >>> 3;
-    const fromOff = offsetOf(from);
-    this.arena.pages[pageOf(to)].set(this.arena.pages[pageOf(from)].subarray(fromOff, fromOff + len), offsetOf(to));
-    this.arena.freeRegion(from, cls);
+    let next = cls + 1;
+    if (cls === RESERVED) {
+      next = 0;
+      while (next < REGION_CLASSES && regionSize(next) < len + (len >>> 2) + MAX_SAMPLE_BYTES) next++;
+    }
+    if (next >= REGION_CLASSES) throw new RangeError('open chunk outgrew the largest region');
+    const fromLoc = this.openLocation(ref);
+    const to = this.arena.allocRegion(next);
+    const fromOff = offsetOf(fromLoc);
+    this.arena.pages[pageOf(to)].set(this.arena.pages[pageOf(fromLoc)].subarray(fromOff, fromOff + len), offsetOf(to));
+    this.#releaseOpen(ref);
     this.#f[ref * F_STRIDE + F_REGION] = to;
     this.#u[ref * U_STRIDE + U_PACKED] = (packed & ~(0xf << 22)) | (next << 22);
   }

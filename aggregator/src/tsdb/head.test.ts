@@ -20,6 +20,38 @@ function codeOf(fn: () => void): string | undefined {
 }
 
 describe('Head', () => {
+  it('reads back chunks reserved from the previous chunk, whether they fit, outgrow it, or are truncated open', async () => {
+    const head = new Head({ clock: new ManualClock(10 * HOUR), outOfOrderTimeWindowMs: 0 });
+    // 120 constant samples (a tiny chunk), 120 noisy ones (far more than its reservation
+    // expects: it moves to a region), then 100 constant ones in a roomy reservation, left open.
+    let x = 12345;
+    const noise = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 7;
+    const wantT: number[] = [];
+    const wantV: number[] = [];
+    for (let i = 0; i < 340; i++) {
+      const v = i >= 120 && i < 240 ? noise() : 42;
+      const app = head.appender();
+      app.append(up('a'), i * 15_000, v);
+      await app.commit();
+      wantT.push(i * 15_000);
+      wantV.push(v);
+    }
+    const [s] = [...head.querier(-Infinity, Infinity).select([Matcher.equal('instance', 'a')])];
+    const it = s.iterator();
+    const ts: number[] = [];
+    const vs: number[] = [];
+    while (it.next() !== 0) {
+      ts.push(it.atT());
+      vs.push(it.atV());
+    }
+    expect(ts).toEqual(wantT);
+    expect(vs).toEqual(wantV);
+    expect(head.stats().chunks).toBe(3);
+    head.truncate(1e12);
+    const arena = head.store.arena.stats();
+    expect(arena).toMatchObject({ sealedBytes: 0, regionBytes: 0 });
+  });
+
   it('refuses samples older than the appendable window as ERR_TOO_OLD_SAMPLE, for any series', async () => {
     const head = new Head({ clock: new ManualClock(), outOfOrderTimeWindowMs: 0 });
     const app = head.appender();
