@@ -53,7 +53,9 @@ let stopping = false;
 let failed = false;
 
 function start(name, tag, args, onLine) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, so a terminal's Ctrl-C reaches only this script,
+  // which stops the agent before the aggregator (whose broker carries the agent's goodbye).
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = color(tag, `[${name}]`.padEnd(12));
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -111,6 +113,11 @@ function stopAll() {
   })();
   return stopAllPromise;
 }
+
+// Should this script die without stopping them (an uncaught error), the children go too.
+process.on('exit', () => {
+  for (const { child, done } of children.values()) if (!done) child.kill('SIGTERM');
+});
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
