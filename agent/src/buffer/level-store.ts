@@ -20,7 +20,8 @@
  * not load on a board (an ARM prebuild needing a newer glibc). That is ERR_BUFFER_OPEN, the
  * database is left alone, and the agent goes on with a memory buffer instead of crashing.
  */
-import { rename, stat } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { exists } from '../exporter/family.js';
 import type { Level } from 'level';
 import { RealClock, type Clock } from '@edgeprom/shared';
 import { silentLogger, type Logger } from '../logger.js';
@@ -203,14 +204,5 @@ export class LevelStore implements BufferStore {
   async write(ops: StoreOp[]): Promise<void> {
     if (ops.length === 0) return;
     await this.#open().batch(ops, { sync: this.#opts.sync ?? true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,7 +8,7 @@
  *   neither, or no file set     → 'unknown'  (another NTP client, or none: no signal)
  * Two stat() calls a collection; no process is spawned.
  */
-import { stat } from 'node:fs/promises';
+import { exists } from '../exporter/family.js';
 import { dirname, join } from 'node:path';
 
 export type OsSync = 'synced' | 'unsynced' | 'unknown';
@@ -20,13 +20,4 @@ export async function readOsSync(rootfs: string, file: string = DEFAULT_OS_SYNC_
   const path = join(rootfs, file);
   if (await exists(path)) return 'synced';
   return (await exists(dirname(path))) ? 'unsynced' : 'unknown';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@
  * files are normal there: a board without sensors). Families are built with FamilySet
  * from @edgeprom/shared.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 
 /** True for "no such file" style errors: the source simply is not there on this board. */
 export function isMissing(err: unknown): boolean {
@@ -51,4 +51,14 @@ export function fields(line: string): string[] {
 /** Throws the signal's reason if it was aborted: exporters call it between steps. */
 export function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+}
+
+/** Whether a path exists (any error counts as absent: probing optional OS state). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

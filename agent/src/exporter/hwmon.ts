@@ -8,7 +8,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Exporter } from './interface.js';
 import { FamilySet } from '@edgeprom/shared';
-import { checkAborted, isMissing, readValue } from './family.js';
+import { checkAborted, exists, isMissing, readValue } from './family.js';
 import { resolveRoots, type OsRoots } from './roots.js';
 
 const SENSOR_TYPES = new Set([
@@ -45,15 +45,6 @@ async function collectSensorData(dir: string, data: SensorData): Promise<void> {
       props.set(e.property, value);
     }),
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The stable chip name: from the device path first (unique), then the `name` file, then hwmonN. */

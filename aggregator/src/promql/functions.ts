@@ -351,22 +351,15 @@ function evalRangeCall(ev: Evaluator, e: Call, idx: number): EValue {
       env.rangeEnd = ref;
       for (let i = 0; i < otherArgs.length; i++) env.args[i] = otherArgs[i][k];
       let v: number | null;
-      if (henv !== undefined && !extended && windowHasHistogram(w)) {
-        const r = histogramRangeFn(name, fn, w, env, henv);
-        if (r === null) continue;
-        if (typeof r !== 'number') {
-          if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);
-          hs.push(r);
-          ts.push(t);
-          vs.push(0);
-          continue;
+      if (henv !== undefined && windowHasHistogram(w)) {
+        let r: number | FloatHistogram | null;
+        if (!extended) r = histogramRangeFn(name, fn, w, env, henv);
+        else if (name === 'rate' || name === 'increase' || name === 'delta') {
+          r = histogramExtendedRate(w, env.rangeStart, env.rangeEnd, src.range, src.smoothed, name !== 'delta', name === 'rate', henv);
+        } else {
+          const aw = anchoredPoints(w, env.rangeStart, env.rangeEnd);
+          r = aw === null ? null : histogramRangeFn(name, fn, aw, env, henv);
         }
-        v = r;
-      } else if (henv !== undefined && extended && windowHasHistogram(w)) {
-        const r =
-          name === 'rate' || name === 'increase' || name === 'delta'
-            ? histogramExtendedRate(w, env.rangeStart, env.rangeEnd, src.range, src.smoothed, name !== 'delta', name === 'rate', henv)
-            : ((aw) => (aw === null ? null : histogramRangeFn(name, fn, aw, env, henv)))(anchoredPoints(w, env.rangeStart, env.rangeEnd));
         if (r === null) continue;
         if (typeof r !== 'number') {
           if (hs === undefined) hs = new Array<FloatHistogram | undefined>(ts.length).fill(undefined);

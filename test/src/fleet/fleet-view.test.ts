@@ -12,46 +12,19 @@
  * method and that they stay within a generous bound, not their exact values. Waits poll with
  * a deadline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CLI, freePort, REPO_ROOT, stop, type Server } from '../promql-differential/processes.js';
-
-const AGENT_CLI = path.join(REPO_ROOT, 'agent/dist/cli.js');
-const DEADLINE_MS = 60_000;
-
-interface Proc extends Server {
-  name: string;
-}
-
-function startProcess(name: string, args: string[]): Promise<Proc> {
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  return new Promise<Proc>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} printed no URL within 30s:\n${buf}`));
-    }, 30_000);
-    let found = false;
-    const onData = (d: Buffer): void => {
-      buf = (buf + d.toString('utf8')).slice(-20_000);
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(buf);
-      if (m && !found) {
-        found = true;
-        clearTimeout(timer);
-        resolve({ name, url: m[1]!.replace(/\/metrics$/, ''), child, log: () => buf });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!found) reject(new Error(`${name} exited with ${code} before listening:\n${buf}`));
-    });
-  });
-}
+import {
+  AGENT_CLI,
+  AGGREGATOR_CLI,
+  DISCOVERY_DEADLINE_MS as DEADLINE_MS,
+  freePort,
+  startProcess,
+  stop,
+  type Proc,
+} from './harness.js';
 
 interface Device {
   id: string;
