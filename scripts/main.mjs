@@ -4,7 +4,7 @@
 // presence, and mDNS on loopback) and scrapes it; nothing is configured.
 //
 // Plain Node ESM on the built CLIs (aggregator/dist, agent/dist): `npm start` builds first.
-// Log lines of both are prefixed; data lives in data/ and survives restarts.
+// Log lines of both are prefixed; data lives in data/ (or --data DIR) and survives restarts.
 // SIGINT/SIGTERM: the agent is stopped first (it says goodbye over MQTT while the broker is
 // still up), then the aggregator; exits 0 when both stopped cleanly. If one of them dies on
 // its own, the other is stopped and this exits non-zero.
@@ -13,11 +13,31 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGGREGATOR = join(root, 'aggregator/dist/cli.js');
 const AGENT = join(root, 'agent/dist/cli.js');
 const STOP_GRACE_MS = 15_000;
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: { data: { type: 'string', default: 'data' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  }));
+} catch (e) {
+  console.error(`edgeprom: ${e.message}\nusage: npm start [-- --data DIR]`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log('usage: npm start [-- --data DIR]   (or: node scripts/main.mjs [--data DIR])\n\n' +
+    'Runs the aggregator (with its embedded MQTT broker) and a local agent; data in DIR/aggregator\n' +
+    'and DIR/agent (default: data, relative to the repository), kept across restarts.');
+  process.exit(0);
+}
+// Relative to the repository root, where the children run.
+const DATA = args.data;
 
 for (const f of [AGGREGATOR, AGENT]) {
   if (!existsSync(f)) {
@@ -29,6 +49,12 @@ for (const f of [AGGREGATOR, AGENT]) {
 const color = process.stdout.isTTY ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const SKIP = new Set(['level', 'time', 'msg', 'app', 'name', 'pid', 'hostname', 'v']);
+
+/**
+ * V8's notice that --lite-mode (the agent's node flag) turns off WebAssembly: printed by every
+ * `node --lite-mode` at start, not actionable, so not shown.
+ */
+const V8_LITE_NOTICE = 'Warning: disabling flag --expose_wasm due to conflicting flags';
 
 /** A pino JSON line → `LEVEL msg key=value ...`; anything else unchanged. */
 function pretty(line) {
@@ -59,6 +85,7 @@ function start(name, tag, args, onLine) {
   const prefix = color(tag, `[${name}]`.padEnd(12));
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
+      if (line === V8_LITE_NOTICE) return;
       process.stdout.write(`${prefix} ${pretty(line)}\n`);
       onLine?.(line);
     });
@@ -129,7 +156,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 // The aggregator first: the agent connects to its broker.
 let aggregatorUrl;
 const aggregatorReady = new Promise((resolve) => {
-  start('aggregator', '36', [AGGREGATOR, '--storage.tsdb.path', 'data/aggregator'], (line) => {
+  start('aggregator', '36', [AGGREGATOR, '--storage.tsdb.path', join(DATA, 'aggregator')], (line) => {
     const m = /listening on (http:\/\/[^\s"]+)/.exec(line);
     if (m && !aggregatorUrl) {
       aggregatorUrl = m[1];
@@ -142,7 +169,7 @@ if (stopping) await stopAllPromise;
 
 let agentUrl;
 // --lite-mode: as the agent's own #! line runs it (agent/src/cli.ts), for its small footprint.
-start('agent', '35', ['--lite-mode', AGENT, '--storage.path', 'data/agent', '--mqtt.url', 'mqtt://127.0.0.1:1883'], (line) => {
+start('agent', '35', ['--lite-mode', AGENT, '--storage.path', join(DATA, 'agent'), '--mqtt.url', 'mqtt://127.0.0.1:1883'], (line) => {
   const m = /listening on (http:\/\/[^\s"]+)/.exec(line);
   if (m && !agentUrl) {
     agentUrl = m[1].replace('0.0.0.0', 'localhost');
@@ -153,10 +180,11 @@ start('agent', '35', ['--lite-mode', AGENT, '--storage.path', 'data/agent', '--m
         color('1', 'edgeprom is running:'),
         `  aggregator (Prometheus API)  ${aggregatorUrl}`,
         `    e.g. the scraped agent:    ${q}`,
-        `    its pushes / delivery:     ${aggregatorUrl}/api/v1/query?query=edgeprom_ingest_watermark`,
+        `    pushed, if not scraped:    ${aggregatorUrl}/api/v1/query?query=edgeprom_ingest_watermark`,
+        `    the devices (fleet view):  ${aggregatorUrl}/api/v1/fleet`,
         `  agent metrics                ${agentUrl}`,
         '  MQTT broker                  mqtt://localhost:1883 (anonymous clients from this machine only)',
-        '  data                         data/aggregator, data/agent (kept across restarts)',
+        `  data                         ${join(DATA, 'aggregator')}, ${join(DATA, 'agent')} (kept across restarts)`,
         'The aggregator discovers the agent (MQTT presence / mDNS) and scrapes it every 15s.',
         'Ctrl-C stops both.',
         '',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killStrays, runCli, serveCli } from './cli-test-util.js';
+import { SERVE_OPTIONS } from './main/flags.js';
 
 /**
  * Every test here spawns node processes (the CLI, a server): under a loaded machine these
@@ -31,14 +32,13 @@ describe('edgeprom-aggregator --help', () => {
     expect(r.stdout).toContain(usage);
   }, SPAWN_TIMEOUT_MS);
 
-  it('documents every Prometheus-named flag', () => {
+  it('documents every flag it parses, each with its default', () => {
     const { stdout } = runCli(['-h']);
-    for (const flag of [
-      'config.file', 'storage.tsdb.path', 'web.listen-address', 'storage.tsdb.retention.time',
-      'storage.tsdb.retention.size', 'query.timeout',
-      'query.max-concurrency', 'query.max-samples', 'query.lookback-delta', 'web.enable-admin-api', 'log.level',
-    ]) {
+    for (const [flag, spec] of Object.entries(SERVE_OPTIONS)) {
+      if (flag === 'help') continue;
       expect(stdout).toContain(`--${flag}`);
+      const dflt: unknown = 'default' in spec ? spec.default : undefined;
+      if (typeof dflt === 'string') expect([flag, stdout.includes(`(default ${dflt})`)]).toEqual([flag, true]);
     }
   }, SPAWN_TIMEOUT_MS);
 
@@ -78,6 +78,15 @@ describe('edgeprom-aggregator check config', () => {
     expect(r.stderr).toContain('FAILED');
     expect(r.stderr).toContain(`${bad}:2:20: global.scrape_interval: not a valid duration "15x"`);
     expect(r.stderr).toContain('global.evaluation_interval');
+  }, SPAWN_TIMEOUT_MS);
+
+  it('warns about settings it accepts but does not act on yet (rules)', () => {
+    const file = path.join(dir, 'rules.yml');
+    writeFileSync(file, 'rule_files: [rules/*.yml]\n');
+    const r = runCli(['check', 'config', file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`SUCCESS: ${file}`);
+    expect(r.stdout).toContain('WARNING: rule_files: rule evaluation is not built');
   }, SPAWN_TIMEOUT_MS);
 
   it('reports a missing file as a failure', () => {
@@ -131,10 +140,43 @@ describe('edgeprom-aggregator (server)', () => {
       s.child.kill('SIGHUP');
       await waitFor(() => s.stderr().includes('configuration reloaded'));
       expect(await shown()).toContain('scrape_interval: 30s');
+      // The refused reload was logged once, with the file, line and column.
+      const failures = s.stderr().split('\n').filter((l) => l.includes('reload failed'));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toContain('reload.yml:2:20');
     } finally {
       s.child.kill('SIGINT');
     }
     expect(await s.exited).toBe(0);
+  }, SPAWN_TIMEOUT_MS);
+
+  it('stops gracefully on POST /-/quit with --web.enable-lifecycle, as on SIGTERM', async () => {
+    const cfg = path.join(dir, 'quit.yml');
+    writeFileSync(cfg, '');
+    const data = path.join(dir, 'quit-data');
+    const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, '--web.listen-address=127.0.0.1:0', '--mqtt.listen-address=127.0.0.1:0'];
+    const off = await serveCli(args);
+    try {
+      // Without the flag: refused, and the server keeps running.
+      const refused = await fetch(`${off.url}/-/quit`, { method: 'POST' });
+      expect([refused.status, await refused.text()]).toEqual([403, 'Lifecycle API is not enabled.']);
+      expect((await fetch(`${off.url}/-/ready`)).status).toBe(200);
+    } finally {
+      off.child.kill('SIGTERM');
+    }
+    expect(await off.exited).toBe(0);
+
+    const s = await serveCli([...args, '--web.enable-lifecycle']);
+    const res = await fetch(`${s.url}/-/quit`, { method: 'POST' });
+    expect([res.status, await res.text()]).toEqual([200, 'Requesting termination... Goodbye!']);
+    expect(await s.exited).toBe(0);
+    const lines = s.stderr().split('\n');
+    expect(lines.filter((l) => l.includes('received termination request via the web API'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    // Closed cleanly: the TSDB lock is released.
+    const om = path.join(dir, 'quit.om');
+    writeFileSync(om, '# TYPE a gauge\na 1 1700000000\n# EOF\n');
+    expect(runCli(['tsdb', 'import', 'openmetrics', om, '--storage.tsdb.path', data]).status).toBe(0);
   }, SPAWN_TIMEOUT_MS);
 
   it('exits 1 with a clear message when the address is taken', async () => {

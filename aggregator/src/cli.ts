@@ -39,8 +39,12 @@ async function serve(argv: string[]): Promise<number | undefined> {
   }
   io.out(`edgeprom-aggregator listening on ${agg.url}\n`);
   const running = agg;
-  const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+  let stopping = false;
+  /** `why`: `{ signal }`, or `{ via }` for the web API. */
+  const shutdown = (why: { signal: string } | { via: string }): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(why, 'shutting down');
     running.stop().then(
       () => {
         logger.info({}, 'stopped');
@@ -52,12 +56,16 @@ async function serve(argv: string[]): Promise<number | undefined> {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', (signal) => shutdown({ signal }));
+  process.once('SIGINT', (signal) => shutdown({ signal }));
+  // POST /-/quit (--web.enable-lifecycle): the same graceful stop, as Prometheus.
+  void running.quitRequested.then(() => {
+    logger.warn({}, 'received termination request via the web API, exiting gracefully');
+    shutdown({ via: '/-/quit' });
+  });
   process.on('SIGHUP', () => {
-    running.reload().catch((err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed; keeping the current configuration');
-    });
+    // A refused config is logged (once) and recorded by reload() itself.
+    running.reload().catch(() => undefined);
   });
   return undefined;
 }

@@ -225,14 +225,38 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
   }
 
-  /** Prometheus's /-/reload: 403 unless the lifecycle API is on; 500 with the reason when refused. */
-  async function handleReload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Prometheus's /-/reload and /-/quit: POST or PUT only (405 "Only POST or PUT requests
+   * allowed"), 403 unless the lifecycle API is on.
+   */
+  function lifecycleRefused(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'POST' && req.method !== 'PUT') {
-      return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'POST, PUT' });
+      sendText(res, 405, 'Only POST or PUT requests allowed', { Allow: 'POST, PUT' });
+      return true;
     }
-    if (!opts.lifecycle) return sendText(res, 403, 'Lifecycle API is not enabled.');
+    if (!opts.lifecycle) {
+      sendText(res, 403, 'Lifecycle API is not enabled.');
+      return true;
+    }
+    return false;
+  }
+
+  /** /-/quit: answers, then (once the answer is out) asks for a graceful stop, as SIGTERM. */
+  let quitting = false;
+  function handleQuit(req: IncomingMessage, res: ServerResponse): void {
+    if (lifecycleRefused(req, res)) return;
+    if (quitting) return sendText(res, 200, 'Termination already in progress.');
+    quitting = true;
+    const lifecycle = opts.lifecycle!;
+    res.once('close', () => lifecycle.quit());
+    sendText(res, 200, 'Requesting termination... Goodbye!');
+  }
+
+  /** Prometheus's /-/reload: 500 with the reason when the new config is refused. */
+  async function handleReload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (lifecycleRefused(req, res)) return;
     try {
-      await opts.lifecycle.reload();
+      await opts.lifecycle!.reload();
     } catch (e) {
       return sendText(res, 500, `failed to reload config: ${e instanceof Error ? e.message : String(e)}\n`);
     }
@@ -258,6 +282,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     req.resume();
     if (path === '/-/reload') return handleReload(req, res);
+    if (path === '/-/quit') return handleQuit(req, res);
     if (path === METRICS_PATH && opts.metrics) return serveMetrics(req, res, opts.metrics, logger);
     if (path === '/-/healthy' || path === '/-/ready') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {

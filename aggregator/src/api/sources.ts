@@ -62,10 +62,12 @@ export interface HttpMount {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
-/** `/-/reload` (POST, PUT), as `--web.enable-lifecycle` enables it in Prometheus. */
+/** `/-/reload` and `/-/quit` (POST, PUT), as `--web.enable-lifecycle` enables them in Prometheus. */
 export interface Lifecycle {
   /** Re-reads and applies the config; rejects with the reason when the new one is refused. */
   reload(): Promise<void>;
+  /** Asks the process to stop gracefully (as SIGTERM); called once, after the answer was sent. */
+  quit(): void;
 }
 
 export interface TsdbStat {

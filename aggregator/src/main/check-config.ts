@@ -4,12 +4,15 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadAggregatorConfig } from '@edgeprom/shared/config';
+import { notActedOn } from './config.js';
 import { UsageError } from './flags.js';
 
 export const CHECK_CONFIG_HELP = `usage: edgeprom-aggregator check config FILE...
 
 Checks aggregator configuration files as the server would load them (schema, defaults,
-durations, regexes, unsupported fields). Prints SUCCESS or the errors for each file.
+durations, regexes, unsupported fields). Prints SUCCESS or the errors for each file, and a
+WARNING for each setting accepted but not acted on yet (rule_files, alerting, remote_write,
+global.query_log_file, storage.tsdb).
 Exit code 0 when every file is valid, 1 otherwise, 2 on a usage error.
 `;
 
@@ -37,6 +40,8 @@ export async function checkConfig(argv: readonly string[], io: Output): Promise<
     try {
       const cfg = await loadAggregatorConfig(file);
       io.out(` SUCCESS: ${file} is valid aggregator configuration (${cfg.scrape_configs.length} scrape configs)\n`);
+      // Valid, but not acted on yet (the server logs the same at start).
+      for (const n of notActedOn(cfg)) io.out(`  WARNING: ${n.section}: ${n.message}\n`);
     } catch (e) {
       failed = true;
       io.err(` FAILED:\n`);

@@ -61,3 +61,45 @@ export function selfAddress(bound: { host: string; port: number }): string {
   if (bound.host === '::') return `localhost:${bound.port}`;
   return bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
 }
+
+/** A config setting that validates but that nothing acts on yet. */
+export interface NotActedOn {
+  /** Where in the file: `rule_files`, `alerting`, `remote_write`, `global.query_log_file`, `storage.tsdb`. */
+  section: string;
+  /** What happens instead, for the log line. */
+  message: string;
+}
+
+/**
+ * The settings of `c` that the schema accepts (so a Prometheus config loads unchanged) but
+ * that nothing in the aggregator acts on yet. Logged at warn level at start and on every
+ * reload (serve.ts), so that a rule file or an Alertmanager is never silently ignored.
+ */
+export function notActedOn(c: AggregatorConfig): NotActedOn[] {
+  const out: NotActedOn[] = [];
+  if (c.rule_files.length > 0) {
+    out.push({ section: 'rule_files', message: `rule evaluation is not built: the ${c.rule_files.length} rule_files pattern(s) are not read, no recording or alerting rule is evaluated` });
+  }
+  const am = c.alerting.alertmanagers.length;
+  if (am > 0 || c.alerting.alert_relabel_configs.length > 0) {
+    out.push({ section: 'alerting', message: `alerting is not built: no alerts are produced or sent (${am} alertmanager config(s) ignored)` });
+  }
+  if (c.remote_write.length > 0) {
+    out.push({ section: 'remote_write', message: `remote write is not built: nothing is sent to the ${c.remote_write.length} remote_write endpoint(s)` });
+  }
+  if (c.global.query_log_file !== undefined) {
+    out.push({ section: 'global.query_log_file', message: 'the query log is not built: no query log is written' });
+  }
+  const tsdb = c.storage.tsdb;
+  if (tsdb.out_of_order_time_window !== STORAGE_DEFAULTS.oooMs || tsdb.retention.time !== STORAGE_DEFAULTS.retentionMs || tsdb.retention.size !== 0) {
+    out.push({
+      section: 'storage.tsdb',
+      message: 'storage.tsdb in the config file is not applied: retention comes from --storage.tsdb.retention.time/.size, the out-of-order window is the TSDB default (7d)',
+    });
+  }
+  return out;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The schema's defaults of `storage.tsdb` (what the TSDB does anyway). */
+const STORAGE_DEFAULTS = { oooMs: 7 * DAY_MS, retentionMs: 15 * DAY_MS };

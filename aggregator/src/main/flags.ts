@@ -30,7 +30,7 @@ export interface ServeFlags {
   maxSamples: number;
   lookbackDeltaMs: number;
   enableAdminApi: boolean;
-  /** `--web.enable-lifecycle`: POST/PUT /-/reload (otherwise 403, as Prometheus). */
+  /** `--web.enable-lifecycle`: POST/PUT /-/reload and /-/quit (otherwise 403, as Prometheus). */
   enableLifecycle: boolean;
   logLevel: LogLevel;
   /** As typed, for /api/v1/status/flags (Prometheus's flag map). */
@@ -73,8 +73,9 @@ Flags:
                                      B, KB, MB, GB, TB, PB, EB; base 2). Oldest blocks first.
   --web.listen-address=ADDR          host:port to listen on (default :9090).
   --web.enable-admin-api             Enable admin endpoints (default off).
-  --web.enable-lifecycle             Enable reload via HTTP: POST or PUT /-/reload (default
-                                     off: 403 "Lifecycle API is not enabled.").
+  --web.enable-lifecycle             Enable shutdown and reload via HTTP: POST or PUT
+                                     /-/quit and /-/reload (default off: 403 "Lifecycle API
+                                     is not enabled.").
   --mqtt.listen-address=ADDR         host:port of the embedded MQTT broker (default: the
                                      config's mqtt.embedded.listen, :1883). Given, a failure
                                      to listen is fatal; the default address taken only
@@ -88,17 +89,21 @@ Flags:
 
 Without --config.file it runs the embedded MQTT broker (allow_anonymous: loopback),
 takes agents' pushes, and discovers agents by MQTT presence and mDNS (loopback) in
-job "edgeprom", scraping each every 15s with instance = the agent id.
+job "edgeprom", scraping each every 15s with instance = the agent id; job "self" scrapes
+its own /metrics.
 
-Signals: SIGTERM/SIGINT stop discovery, scraping, MQTT ingest (in-flight batches are
-committed and acked), the broker, the HTTP server, then close the TSDB (flushing the WAL)
-and exit 0. SIGHUP (or POST /-/reload with --web.enable-lifecycle) re-reads and validates
---config.file and applies scrape configs, discovery, relabeling, the push: section and the
-embedded broker's devices and allow_anonymous; a bad file keeps the old config and logs
-the error (/-/reload answers 500 with it).
+Signals: SIGTERM/SIGINT (or POST /-/quit with --web.enable-lifecycle) stop discovery,
+scraping, MQTT ingest (in-flight batches are committed and acked), the broker, the HTTP
+server, then close the TSDB (flushing the WAL) and exit 0. SIGHUP (or POST /-/reload
+with --web.enable-lifecycle) re-reads and validates --config.file and applies scrape
+configs, discovery, relabeling, the push: section and the embedded broker's devices and
+allow_anonymous; a bad file keeps the old config and logs the error (/-/reload answers
+500 with it).
 The push API (push: in the config, off by default) answers PUT/POST/DELETE
-/metrics/job/... on the same listener; /api/v1/fleet lists every known device.
-Not built yet: rules (see docs/aggregator.md).
+/metrics/job/... on the same listener; /api/v1/fleet lists every known device (the
+aggregator's own /metrics target is not one).
+Not built yet: rules and alerting, remote write, the query log. Their config sections are
+accepted and a warning is logged for each one set (see docs/aggregator.md).
 `;
 
 function duration(flag: string, value: string): number {

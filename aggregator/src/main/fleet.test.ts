@@ -8,10 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { Labels } from '@edgeprom/shared';
 import { encodeBatch, encodePresence } from '@edgeprom/shared/wire';
+import path from 'node:path';
 import { connect } from '../mqtt/test-util.js';
-import type { FleetDevice } from './fleet.js';
-import type { Aggregator } from './serve.js';
-import { eventually, metricsTarget, request, startTestAggregator, TestDir } from './test-harness.js';
+import { selfTargetMatcher, type FleetDevice } from './fleet.js';
+import { parseServeFlags } from './flags.js';
+import { startAggregator, type Aggregator } from './serve.js';
+import { eventually, metricsTarget, request, SILENT, startTestAggregator, TestDir } from './test-harness.js';
 
 let d: TestDir | undefined;
 let agg: Aggregator | undefined;
@@ -29,6 +31,14 @@ interface FleetBody {
   data: { devices: FleetDevice[] };
   errorType?: string;
   error?: string;
+}
+
+interface TargetsBody {
+  data: { activeTargets: { scrapePool: string; scrapeUrl: string; health: string }[] };
+}
+
+async function activeTargets(url: string): Promise<TargetsBody['data']['activeTargets']> {
+  return (JSON.parse((await request(`${url}/api/v1/targets?state=active`)).body) as TargetsBody).data.activeTargets;
 }
 
 async function fleet(url: string, q = ''): Promise<FleetBody> {
@@ -148,5 +158,86 @@ mqtt:
     });
     expect(down.map((x) => [x.id, x.lastPushResult])).toEqual([['pusher-1', 'malformed']]);
     expect(down[0]!.lastError).not.toBe('');
+  });
+});
+
+describe('/api/v1/fleet leaves out the aggregator itself', () => {
+  it('the built-in `self` job (no config file) is a target, not a device', async () => {
+    d = new TestDir();
+    const flags = parseServeFlags([
+      `--storage.tsdb.path=${path.join(d.dir, 'data')}`,
+      '--web.listen-address=127.0.0.1:0',
+      '--mqtt.listen-address=127.0.0.1:0',
+    ]);
+    agg = await startAggregator(flags, { logger: SILENT, discoveryUpdateInterval: 50 });
+    const url = agg.url;
+    const self = await eventually('the self job active', async () => (await activeTargets(url)).find((t) => t.scrapePool === 'self'));
+    expect(self.scrapeUrl).toBe(`${url}/metrics`);
+    // mDNS on loopback may find agents of other processes: whatever is listed, we are not.
+    const devices = (await fleet(url)).data.devices;
+    expect(devices.filter((x) => x.targets.some((t) => t.scrapePool === 'self' || t.scrapeUrl === self.scrapeUrl))).toEqual([]);
+  });
+
+  it('under any job name and host spelling; a device in a job named `self` stays', async () => {
+    const target = await metricsTarget(() => 'temp_celsius 20\n');
+    closers.push(target.close);
+    d = new TestDir();
+    d.config('');
+    agg = await startTestAggregator(d);
+    const url = agg.url;
+    const port = new URL(url).port;
+    const job = (name: string, targets: string[]) =>
+      `  - job_name: ${name}\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs:\n      - targets: ${JSON.stringify(targets)}\n`;
+    d.config(`scrape_configs:\n${job('prometheus', [`localhost:${port}`, `127.0.0.1:${port}`])}${job('self', [target.address])}${job('dev', [target.address])}`);
+    await agg.reload();
+    // Scraped for real: the aggregator answers its own /metrics under both spellings.
+    await eventually('every target up', async () => {
+      const ts = await activeTargets(url);
+      return ts.length === 4 && ts.every((t) => t.health === 'up') ? true : undefined;
+    });
+    const devices = (await fleet(url)).data.devices;
+    expect(devices.map((x) => x.id)).toEqual([target.address]);
+    expect(devices[0]!.targets.map((t) => t.scrapePool)).toEqual(['dev', 'self']);
+  });
+});
+
+describe('selfTargetMatcher', () => {
+  const local = new Set(['localhost', '0.0.0.0', '::', 'gw', '192.0.2.7', 'fe80::1']);
+
+  it('listening on every interface: any local address or name, our port, /metrics, http', () => {
+    const ours = selfTargetMatcher({ host: '::', port: 9090 }, local);
+    for (const u of [
+      'http://localhost:9090/metrics',
+      'http://127.0.0.1:9090/metrics',
+      'http://127.1.2.3:9090/metrics',
+      'http://[::1]:9090/metrics',
+      'http://GW:9090/metrics',
+      'http://192.0.2.7:9090/metrics?x=1',
+      'http://[fe80::1]:9090/metrics',
+    ]) {
+      expect([u, ours(u)]).toEqual([u, true]);
+    }
+    for (const u of [
+      'http://localhost:9091/metrics', // another port: another process
+      'http://localhost:9090/federate',
+      'https://localhost:9090/metrics',
+      'http://192.0.2.8:9090/metrics', // another machine
+      'http://other-host:9090/metrics',
+      'not a url',
+    ]) {
+      expect([u, ours(u)]).toEqual([u, false]);
+    }
+    expect(selfTargetMatcher({ host: '0.0.0.0', port: 80 }, local)('http://gw/metrics')).toBe(true);
+  });
+
+  it('listening on one address: that address, and localhost when it is a loopback one', () => {
+    const lo = selfTargetMatcher({ host: '127.0.0.1', port: 9090 }, local);
+    expect(lo('http://127.0.0.1:9090/metrics')).toBe(true);
+    expect(lo('http://localhost:9090/metrics')).toBe(true);
+    expect(lo('http://192.0.2.7:9090/metrics')).toBe(false); // another process may listen there
+    const lan = selfTargetMatcher({ host: '192.0.2.7', port: 9090 }, local);
+    expect(lan('http://192.0.2.7:9090/metrics')).toBe(true);
+    expect(lan('http://localhost:9090/metrics')).toBe(false);
+    expect(selfTargetMatcher({ host: '::1', port: 9090 }, local)('http://[::1]:9090/metrics')).toBe(true);
   });
 });

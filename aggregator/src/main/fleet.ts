@@ -24,10 +24,12 @@
  *    device's clock when sent; offset = ts - arrival. Biased low by the MQTT delivery delay.
  *  The scrape method wins when both exist.
  */
+import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import type { MqttClient } from 'mqtt';
 import { Labels, RealClock, type Clock } from '@edgeprom/shared';
 import { decodeMessage, type Topics } from '@edgeprom/shared/wire';
-import type { FleetParams } from '../api/index.js';
+import { METRICS_PATH, type FleetParams } from '../api/index.js';
 import { defaultTargetLabels, type DeviceState, type Ingest } from '../ingest/index.js';
 import type { ScrapeManager, Target } from '../scrape/index.js';
 import { goTime } from '../scrape/targets-api.js';
@@ -206,6 +208,11 @@ export interface FleetSources {
    * delta): a push-mode device silent for longer is `unknown`.
    */
   staleAfterMs?: number;
+  /**
+   * Whether a target's scrape URL is the aggregator's own /metrics (selfTargetMatcher): such a
+   * target is not a device and is left out. Default: none is.
+   */
+  isSelf?: (scrapeUrl: string) => boolean;
 }
 
 const MQTT_AGENT = '__meta_mqtt_agent_id';
@@ -276,6 +283,7 @@ export function fleetData(src: FleetSources, params: FleetParams = {}): FleetDat
   const active = src.scrape.targetsActive();
   for (const pool of [...active.keys()].sort()) {
     for (const t of active.get(pool)!) {
+      if (src.isSelf?.(t.url) === true) continue;
       const agent = t.discoveredLabels.get(MQTT_AGENT) || t.discoveredLabels.get(MDNS_AGENT);
       const id = agent || t.publicLabels.get('instance') || t.url;
       const b = entry(id, agent || null);
@@ -377,6 +385,62 @@ export function fleetData(src: FleetSources, params: FleetParams = {}): FleetDat
     out.push(d);
   }
   return { devices: out };
+}
+
+// ---------------------------------------------------------------------------------------
+// The aggregator's own target
+
+/**
+ * Recognises the aggregator's own /metrics among scrape targets, whichever job scrapes it: the
+ * `self` job of the built-in config, or one a config file adds (as Prometheus's example config
+ * scrapes itself at localhost:9090). A target is ours when its URL is http, on our listener's
+ * port, with path /metrics, and its host reaches our listener: any address of this machine
+ * (loopback, an interface address, the host name, `localhost`) when we listen on every
+ * interface; otherwise the address we listen on (and `localhost` when that is a loopback one).
+ * Recognising the address rather than a job name keeps a device that happens to sit in a job
+ * named `self` in the fleet, and leaves out ourselves under any job name.
+ *
+ * `local` (the machine's addresses and names, lower case) is read once per matcher.
+ */
+export function selfTargetMatcher(listen: { host: string; port: number }, local: ReadonlySet<string> = localAddresses()): (scrapeUrl: string) => boolean {
+  const bound = normalizeHost(listen.host);
+  const anyInterface = bound === '' || bound === '::' || bound === '0.0.0.0';
+  return (scrapeUrl) => {
+    let u: URL;
+    try {
+      u = new URL(scrapeUrl);
+    } catch {
+      return false;
+    }
+    if (u.protocol !== 'http:' || u.pathname !== METRICS_PATH) return false;
+    if ((u.port === '' ? 80 : Number(u.port)) !== listen.port) return false;
+    const host = normalizeHost(u.hostname);
+    if (anyInterface) return isLoopback(host) || local.has(host);
+    return host === bound || (host === 'localhost' && isLoopback(bound));
+  };
+}
+
+/** This machine's interface addresses, its host name and the unspecified addresses, lower case. */
+export function localAddresses(): Set<string> {
+  const out = new Set<string>(['localhost', '0.0.0.0', '::', normalizeHost(hostname())]);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) out.add(normalizeHost(a.address));
+  }
+  return out;
+}
+
+/** `[::1]` → `::1`, `fe80::1%eth0` → `fe80::1`, `Host.` → `host`. */
+function normalizeHost(h: string): string {
+  let s = h.toLowerCase();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  return s.endsWith('.') ? s.slice(0, -1) : s;
+}
+
+function isLoopback(h: string): boolean {
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 function round3(x: number): number {

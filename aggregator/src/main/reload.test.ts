@@ -3,12 +3,13 @@
  * SIGHUP calls): a new static target gets scraped while the existing loop is kept, push
  * settings and the broker's anonymous policy change, and a bad file keeps the old config,
  * answers 500 with file:line, and is recorded for prometheus_config_last_reload_successful.
- * The SIGHUP wiring of the binary is tested in cli.test.ts.
+ * Also /-/quit (403 without --web.enable-lifecycle). The SIGHUP and /-/quit wiring of the
+ * binary (a graceful stop) is tested in cli.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { tryConnect } from '../mqtt/test-util.js';
 import type { Aggregator } from './serve.js';
-import { eventually, metricsTarget, query, request, startTestAggregator, TestDir } from './test-harness.js';
+import { eventually, metricsTarget, query, recordingLogger, request, startTestAggregator, TestDir } from './test-harness.js';
 
 let d: TestDir | undefined;
 let agg: Aggregator | undefined;
@@ -41,8 +42,29 @@ describe('/-/reload', () => {
     expect(r).toMatchObject({ status: 403, body: 'Lifecycle API is not enabled.' });
     expect((await request(`${agg.url}/-/reload`, 'PUT')).status).toBe(403);
     const get = await request(`${agg.url}/-/reload`);
-    expect(get.status).toBe(405);
+    expect(get).toMatchObject({ status: 405, body: 'Only POST or PUT requests allowed' });
     expect(get.headers.allow).toBe('POST, PUT');
+  });
+
+  it('/-/quit: 403 without the flag; with it, Goodbye once, then "already in progress"', async () => {
+    d = new TestDir();
+    d.config('');
+    agg = await startTestAggregator(d);
+    expect(await request(`${agg.url}/-/quit`, 'POST')).toMatchObject({ status: 403, body: 'Lifecycle API is not enabled.' });
+    expect((await request(`${agg.url}/-/quit`, 'PUT')).status).toBe(403);
+    const get = await request(`${agg.url}/-/quit`);
+    expect(get).toMatchObject({ status: 405, body: 'Only POST or PUT requests allowed' });
+    await agg.stop();
+
+    agg = await startTestAggregator(d, { flags: ['--web.enable-lifecycle'] });
+    let quit = false;
+    void agg.quitRequested.then(() => (quit = true));
+    expect(await request(`${agg.url}/-/quit`, 'GET')).toMatchObject({ status: 405 });
+    expect(quit).toBe(false);
+    expect(await request(`${agg.url}/-/quit`, 'PUT')).toMatchObject({ status: 200, body: 'Requesting termination... Goodbye!' });
+    await agg.quitRequested;
+    // Stopping is the process's job (cli.ts, tested there); until then a repeat is told so.
+    expect(await request(`${agg.url}/-/quit`, 'POST')).toMatchObject({ status: 200, body: 'Termination already in progress.' });
   });
 
   it('applies a new static target, keeps the running loop, and refuses garbage keeping the old config', async () => {
@@ -102,5 +124,34 @@ describe('/-/reload', () => {
     await agg.reload();
     expect(await tryConnect(mqttUrl, { clientId: 'edgeprom-dev1' })).toBe(5);
     expect((await request(`${agg.url}/metrics/job/j`, 'PUT', 'a 1\n')).status).toBe(404);
+  });
+});
+
+describe('settings accepted but not acted on yet', () => {
+  it('says so at start and on reload: rule_files, alerting, remote_write, query log, storage', async () => {
+    d = new TestDir();
+    d.config(`global:
+  query_log_file: q.log
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['localhost:9093']
+`);
+    const lines: string[] = [];
+    agg = await startTestAggregator(d, { logger: recordingLogger(lines) });
+    const warned = () => lines.filter((l) => / is not (built|applied)/.test(l));
+    expect(warned()).toHaveLength(3);
+    expect(warned().join('\n')).toMatch(/rule evaluation is not built: the 1 rule_files pattern\(s\) are not read.*"section":"rule_files"/);
+    expect(warned().join('\n')).toMatch(/alerting is not built.*1 alertmanager config\(s\) ignored.*"section":"alerting"/);
+    expect(warned().join('\n')).toContain('"section":"global.query_log_file"');
+
+    d.config(`remote_write:\n  - url: http://localhost:9/write\nstorage:\n  tsdb:\n    out_of_order_time_window: 1h\n`);
+    await agg.reload();
+    expect(warned().slice(3).map((l) => /"section":"([^"]+)"/.exec(l)![1])).toEqual(['remote_write', 'storage.tsdb']);
+
+    d.config('scrape_configs: []\n');
+    await agg.reload();
+    expect(warned()).toHaveLength(5);
   });
 });

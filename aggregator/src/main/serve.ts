@@ -15,10 +15,10 @@ import { targetsData } from '../scrape/index.js';
 import path from 'node:path';
 import { openTsdb, type Tsdb } from '../tsdb/tsdb.js';
 import { startCollection, type Collection } from './collection.js';
-import { loadConfig, selfAddress } from './config.js';
+import { loadConfig, notActedOn, selfAddress } from './config.js';
 import { HttpMetrics } from '../api/index.js';
 import { createSelfMetrics, instrumentEngine, registerAggregatorCollectors } from '../selfmetrics/index.js';
-import { fleetData } from './fleet.js';
+import { fleetData, selfTargetMatcher } from './fleet.js';
 import { pushSettings, redactPushUsers } from './push.js';
 import type { ServeFlags } from './flags.js';
 import type { Logger } from './logger.js';
@@ -35,6 +35,11 @@ export interface Aggregator {
   readonly push: PushGateway;
   /** The config in force. */
   readonly config: AggregatorConfig;
+  /**
+   * Resolves when POST/PUT /-/quit asked for termination (--web.enable-lifecycle), after the
+   * answer was sent; the process then stops as on SIGTERM (cli.ts). Never resolves otherwise.
+   */
+  readonly quitRequested: Promise<void>;
   /**
    * Re-reads --config.file and applies scrape configs, discovery, relabeling, push settings
    * and the embedded broker's access rules (SIGHUP, POST /-/reload). On error keeps the
@@ -72,6 +77,11 @@ export interface AggregatorDeps {
 export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): Promise<Aggregator> {
   const { logger } = deps;
   let config: AggregatorConfig = await loadConfig(flags.configFile);
+  // Settings the schema accepts but nothing acts on yet (rule_files, alerting, ...): said, not ignored.
+  const warnNotActedOn = (c: AggregatorConfig): void => {
+    for (const n of notActedOn(c)) logger.warn({ section: n.section, file: flags.configFile ?? null }, n.message);
+  };
+  warnNotActedOn(config);
   const tsdb = await openTsdb({
     dir: flags.tsdbPath,
     logger: logger.child({ component: 'tsdb' }),
@@ -81,6 +91,8 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
   });
   const baseDir = flags.configFile !== undefined ? path.dirname(path.resolve(flags.configFile)) : undefined;
   let api: ApiServer | undefined;
+  let requestQuit!: () => void;
+  const quitRequested = new Promise<void>((resolve) => (requestQuit = resolve));
   let collection: Collection | undefined;
   let push: PushGateway | undefined;
   const status: ReloadStatus = { successful: true, lastSuccessMs: Date.now(), lastError: undefined };
@@ -111,6 +123,7 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
         if (next.push.enabled && !config.push.enabled) await gateway.start();
         if (!next.push.enabled && config.push.enabled) await gateway.stop();
         config = next;
+        warnNotActedOn(next);
         status.successful = true;
         status.lastSuccessMs = Date.now();
         status.lastError = undefined;
@@ -122,6 +135,7 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
         throw e;
       }
     };
+    let listening: { host: string; port: number } | undefined;
     const engine = instrumentEngine(createEngine({
       lookbackDeltaMs: flags.lookbackDeltaMs,
       maxSamples: flags.maxSamples,
@@ -155,6 +169,8 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
               pushLabels: coll.pushLabels,
               queryable: tsdb,
               staleAfterMs: flags.lookbackDeltaMs,
+              // The aggregator's own /metrics (the `self` job, or any job scraping it) is no device.
+              ...(listening !== undefined ? { isSelf: selfTargetMatcher(listening) } : {}),
             },
             p,
           ),
@@ -162,13 +178,14 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
       mounts: [gateway],
       metrics: selfMetrics,
       httpMetrics,
-      ...(flags.enableLifecycle ? { lifecycle: { reload: () => agg.reload() } } : {}),
+      ...(flags.enableLifecycle ? { lifecycle: { reload: () => agg.reload(), quit: requestQuit } } : {}),
       runtimeInfo: () => ({
         reloadConfigSuccess: status.successful,
         lastConfigTime: new Date(status.lastSuccessMs).toISOString(),
       }),
     });
     const bound = await api.start({ host: flags.listen.host, port: flags.listen.port });
+    listening = bound;
     // Without a config file the aggregator scrapes itself (job "self"), once its port is known.
     const selfTarget = flags.configFile === undefined ? selfAddress(bound) : undefined;
     if (selfTarget !== undefined) await coll.applyConfig((config = await loadConfig(undefined, selfTarget)));
@@ -187,6 +204,7 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
       collection: coll,
       mqttUrl: coll.mqttUrl,
       push: gateway,
+      quitRequested,
       get config() {
         return config;
       },
