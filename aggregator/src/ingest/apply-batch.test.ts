@@ -62,4 +62,22 @@ describe('push labels', () => {
     expect(cache.get('dev', l)).toBe(cache.get('dev', Labels.from({ __name__: 'm' })));
     expect(cache.get('dev', l).toString()).toBe('m{instance="dev", job="edgeprom"}');
   });
+
+  it('asks for the target labels once per batch and starts the agent over when they change', () => {
+    let job = 'j1';
+    let asked = 0;
+    const cache = new PushLabelCache((agent) => (asked++, Labels.from({ job, instance: agent })));
+    const m = Labels.from({ __name__: 'm' });
+    const entry = cache.forAgent('dev').get(m);
+    entry.ref = 42;
+    const again = cache.forAgent('dev');
+    expect(again.get(m)).toBe(entry);
+    expect(again.get(Labels.from({ __name__: 'm' }))).toBe(entry);
+    expect(asked).toBe(2);
+    job = 'j2';
+    const moved = cache.forAgent('dev').get(m);
+    expect(moved).not.toBe(entry);
+    expect(moved).toMatchObject({ ref: 0 });
+    expect(moved.labels.toString()).toBe('m{instance="dev", job="j2"}');
+  });
 });

@@ -47,7 +47,10 @@ export async function applyBatch(
   if (prev !== undefined && batch.seqFrom > w + 1) bump('lost', batch.seqFrom - w - 1);
 
   const app = store.appender();
-  let newestT: number | undefined;
+  const series = labels.forAgent(agent);
+  let appended = 0;
+  let duplicate = 0;
+  let newest = -Infinity;
   let staged: Watermark | undefined;
   let watermarkRefused: string | undefined;
   try {
@@ -56,11 +59,12 @@ export async function applyBatch(
       const n = seqs.length;
       let i = 0;
       while (i < n && seqs[i] <= w) i++; // seqs increase within a series
-      if (i > 0) bump('duplicate', i);
+      duplicate += i;
       if (i === n) continue;
-      const l = labels.get(agent, s.labels);
-      // The series' ref from its previous sample: the store looks the labels up once a batch.
-      let ref = 0;
+      const entry = series.get(s.labels);
+      const l = entry.labels;
+      // The series' ref from the last batch (or 0): the store then skips its lookup by labels.
+      let ref = entry.ref;
       for (; i < n; i++) {
         const t = timestamps[i];
         try {
@@ -70,9 +74,10 @@ export async function applyBatch(
           bump(REFUSAL_RESULT[e.code]);
           continue;
         }
-        bump('appended');
-        if (newestT === undefined || t > newestT) newestT = t;
+        appended++;
+        if (t > newest) newest = t;
       }
+      if (ref !== 0) entry.ref = ref;
     }
     try {
       staged = watermarks.stage(app, agent, boot, batch.seqTo);
@@ -89,5 +94,8 @@ export async function applyBatch(
     throw e;
   }
   watermarks.set(agent, boot, staged);
+  if (duplicate > 0) bump('duplicate', duplicate);
+  if (appended > 0) bump('appended', appended);
+  const newestT = appended > 0 ? newest : undefined;
   return { watermark: batch.seqTo, committed: true, counts, newestT, watermarkRefused };
 }

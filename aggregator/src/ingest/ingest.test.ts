@@ -123,4 +123,46 @@ describe('ingest: dedupe by (agent, boot, seq)', () => {
     expect(h.ingest.metrics.samplesTotal).toMatchObject({ appended: 16, too_far_in_future: 5 });
     expect(h.ingest.metrics.batchCount('a', 'ok')).toBe(3);
   });
+
+  it('appends a known series by the ref the store returned for it, with no new Labels', async () => {
+    // What the store sees: per append of the pushed series, its labels object and the ref passed.
+    const seen: { labels: Labels; hint: number; ref: number }[] = [];
+    const wrap = (s: Appendable & Queryable): Appendable & Queryable => ({
+      querier: (a, b) => s.querier(a, b),
+      appender(): Appender {
+        const app = s.appender();
+        return {
+          append: (l, t, v, hint) => {
+            const ref = app.append(l, t, v, hint);
+            if (l.name === 'temp') seen.push({ labels: l, hint: hint ?? 0, ref });
+            return ref;
+          },
+          rollback: () => app.rollback(),
+          commit: () => app.commit(),
+        };
+      },
+    });
+    h = await new Harness().start({ wrapStore: wrap });
+    const a = await h.device('a');
+    await a.push(tempBatch('a', 'boot1', 1, 3));
+    await a.nextAck();
+    // A new series: no ref before its commit creates it.
+    expect(seen.map((x) => x.hint)).toEqual([0, 0, 0]);
+    seen.length = 0;
+    await a.push(tempBatch('a', 'boot1', 4, 6));
+    await a.nextAck();
+    // The next batch finds it by labels once, then passes the ref the store returned.
+    const ref = seen[0].ref;
+    expect(ref).not.toBe(0);
+    expect(seen.map((x) => x.hint)).toEqual([0, ref, ref]);
+    const first = seen[0].labels;
+    seen.length = 0;
+    // From then on every append is by ref, with the same Labels object: no lookup, no new Labels.
+    await a.push(tempBatch('a', 'boot1', 7, 8));
+    await a.nextAck();
+    expect(seen.map((x) => x.hint)).toEqual([ref, ref]);
+    expect(seen.every((x) => x.labels === first)).toBe(true);
+    const rows = h.samples('temp').get('temp{instance="a", job="edgeprom", sensor="s1"}')!;
+    expect(rows.map(([, v]) => v)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
 });

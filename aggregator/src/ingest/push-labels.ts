@@ -13,6 +13,7 @@
  * what the MQTT-presence and mDNS discovery must also produce for an agent (see docs/mqtt.md).
  */
 import { Labels } from '@edgeprom/shared';
+import type { SeriesRef } from '../storage/interface.js';
 
 /** The target labels of an agent, e.g. from the scrape target discovered for it. */
 export type TargetLabelsFn = (agent: string) => Labels;
@@ -32,13 +33,45 @@ export function attachTargetLabels(series: Labels, target: Labels): Labels {
   return Labels.from(pairs);
 }
 
+/** A pushed series as the store sees it: its final labels and the store's ref for it (0: none yet). */
+export interface PushSeries {
+  readonly labels: Labels;
+  ref: SeriesRef;
+}
+
+/** One agent's series cache, as of one batch (see PushLabelCache.forAgent). */
+export class AgentSeries {
+  readonly target: Labels;
+  readonly #series = new Map<string, PushSeries>();
+  readonly #max: number;
+
+  constructor(target: Labels, max: number) {
+    this.target = target;
+    this.#max = max;
+  }
+
+  /** The entry for a pushed series (labels as sent): one Map lookup once the series is known. */
+  get(series: Labels): PushSeries {
+    const key = series.key;
+    let out = this.#series.get(key);
+    if (out === undefined) {
+      if (this.#series.size >= this.#max) this.#series.clear();
+      out = { labels: attachTargetLabels(series, this.target), ref: 0 };
+      this.#series.set(key, out);
+    }
+    return out;
+  }
+}
+
 /**
- * Caches the result per agent so that steady pushes reuse one Labels object per series (the
- * head then finds its series with one Map lookup on a cached key). Bounded per agent.
+ * Caches, per agent, each pushed series' final labels and its store ref, so that steady
+ * pushes build no Labels and the store skips its lookup by labels (append by ref). Bounded
+ * per agent. The target labels are asked for once per batch (`forAgent`); when they change,
+ * the agent's cache starts over.
  */
 export class PushLabelCache {
   readonly #target: TargetLabelsFn;
-  readonly #perAgent = new Map<string, { target: Labels; series: Map<string, Labels> }>();
+  readonly #perAgent = new Map<string, AgentSeries>();
   readonly #maxPerAgent: number;
 
   constructor(target: TargetLabelsFn = defaultTargetLabels, maxPerAgent = 100_000) {
@@ -46,20 +79,18 @@ export class PushLabelCache {
     this.#maxPerAgent = maxPerAgent;
   }
 
-  get(agent: string, series: Labels): Labels {
+  forAgent(agent: string): AgentSeries {
     const target = this.#target(agent);
     let a = this.#perAgent.get(agent);
     if (a === undefined || !a.target.equals(target)) {
-      a = { target, series: new Map() };
+      a = new AgentSeries(target, this.#maxPerAgent);
       this.#perAgent.set(agent, a);
     }
-    const key = series.key;
-    let out = a.series.get(key);
-    if (out === undefined) {
-      if (a.series.size >= this.#maxPerAgent) a.series.clear();
-      out = attachTargetLabels(series, target);
-      a.series.set(key, out);
-    }
-    return out;
+    return a;
+  }
+
+  /** The final labels of one pushed series of `agent`. */
+  get(agent: string, series: Labels): Labels {
+    return this.forAgent(agent).get(series).labels;
   }
 }

@@ -113,7 +113,7 @@ describe('batch round trip', () => {
       ),
     );
     expect(bits(m.series[0].values)).toEqual(bits(values));
-    expect(new BigUint64Array(m.series[0].values.buffer)[0]).toBe(STALE_NAN_BITS);
+    expect(new BigUint64Array(m.series[0].values.buffer, m.series[0].values.byteOffset, 1)[0]).toBe(STALE_NAN_BITS);
     expect(Array.from(m.series[0].timestamps)).toEqual(ts);
     expect(Array.from(m.series[0].seqs)).toEqual(ts.map((_, i) => 2 ** 53 - 100 + i * 10));
   });

@@ -26,7 +26,11 @@ export const MAX_AGENT_ID_LENGTH = 128;
 /** Bound on boot ids. */
 export const MAX_BOOT_ID_LENGTH = 64;
 
-/** One series of a batch: its label set (sent once) and its samples, ordered by seq. */
+/**
+ * One series of a batch: its label set (sent once) and its samples, ordered by seq. The
+ * decoder may hand out the three arrays as views into one buffer shared by the batch's
+ * series: read raw bytes through `byteOffset`/`byteLength`, not from `.buffer` alone.
+ */
 export interface WireSeries {
   /** Full label set including `__name__`. */
   labels: Labels;
