@@ -82,17 +82,15 @@ export function xorAppend(w: BitWriter, st: XorState, base: number, t: number, v
   } else {
     tDelta = t - st.t;
     const dod = tDelta - st.tDelta;
+    // Bucket prefix and bits in one write (the buffer is zeroed: a 0 bit is just a skip).
     if (dod === 0) {
-      w.writeBit(0);
+      w.pos++;
     } else if (dod >= -8191 && dod <= 8192) {
-      w.writeBits(0b10, 2);
-      w.writeBits(dod & 0x3fff, 14);
+      w.writeBits(0x8000 | (dod & 0x3fff), 16); // 10 + 14 bits
     } else if (dod >= -65535 && dod <= 65536) {
-      w.writeBits(0b110, 3);
-      w.writeBits(dod & 0x1ffff, 17);
+      w.writeBits(0xc0000 | (dod & 0x1ffff), 20); // 110 + 17 bits
     } else if (dod >= -524287 && dod <= 524288) {
-      w.writeBits(0b1110, 4);
-      w.writeBits(dod & 0xfffff, 20);
+      w.writeBits(0xe00000 | (dod & 0xfffff), 24); // 1110 + 20 bits
     } else {
       w.writeBits(0b1111, 4);
       const dHi = Math.floor(dod / TWO32); // two's complement split, exact below 2^53
@@ -127,23 +125,30 @@ function writeXorValue(w: BitWriter, st: XorState, hi: number, lo: number): void
   const xh = (hi ^ st.vHi) >>> 0;
   const xl = (lo ^ st.vLo) >>> 0;
   if (xh === 0 && xl === 0) {
-    w.writeBit(0);
+    w.pos++; // a 0 bit: the buffer is zeroed
     return;
   }
-  w.writeBit(1);
   let leading = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
   const trailing = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
   if (leading >= 32) leading = 31; // must fit in 5 bits
   if (st.leading !== 0xff && leading >= st.leading && trailing >= st.trailing) {
-    w.writeBit(0);
-    writeShifted(w, xh, xl, st.trailing, 64 - st.leading - st.trailing);
+    const sig = 64 - st.leading - st.trailing;
+    if (sig <= 30) {
+      // Control bits 10 and the meaningful bits (all in the low word) in one write.
+      const shift = st.trailing;
+      const bits = shift >= 32 ? xh >>> (shift - 32) : shift === 0 ? xl : (xl >>> shift) | (xh << (32 - shift));
+      w.writeBits((2 << sig) | (bits & ((1 << sig) - 1)), sig + 2);
+    } else {
+      w.writeBits(0b10, 2);
+      writeShifted(w, xh, xl, st.trailing, sig);
+    }
   } else {
     st.leading = leading;
     st.trailing = trailing;
-    w.writeBit(1);
-    w.writeBits(leading, 5);
     const sig = 64 - leading - trailing;
-    w.writeBits(sig & 63, 6); // 64 does not fit: written as 0, read back as 64
+    // Control bits 11, 5 bits of leading zeros, 6 of significant bits (64 written as 0,
+    // read back as 64), in one write.
+    w.writeBits((0b11 << 11) | (leading << 6) | (sig & 63), 13);
     writeShifted(w, xh, xl, trailing, sig);
   }
 }

@@ -23,7 +23,8 @@ import type { Labels } from '@edgeprom/shared';
 import type { Appender, SeriesRef } from '../storage/interface.js';
 import { appenderClosed, SampleError, type SampleErrorCode } from '../storage/errors.js';
 import { isValidTimestamp, sameBits } from '../storage/value.js';
-import { CommitStatus, type Head, type HeadMetrics } from './head.js';
+import { CommitStatus, type Head, type HeadLog, type HeadMetrics } from './head.js';
+import { LabelsMap } from './head-labels-map.js';
 import { TxnIndex } from './head-txn-index.js';
 
 /** Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value. */
@@ -44,6 +45,24 @@ const REJECT_COUNTER: Record<SampleErrorCode, keyof HeadMetrics['rejected']> = {
   ERR_INVALID_SAMPLE: 'invalid',
 };
 
+/** A transaction's series the head does not hold yet (referred to by -(index + 1) in the buffer). */
+interface NewSeries {
+  /** Labels → index into the arrays below. */
+  map: LabelsMap;
+  labels: Labels[];
+  /** Labels.hash of each, handed to the head at commit. */
+  hash: number[];
+  /** Buffer slot of each one's newest pending in-order sample (-1: none yet). */
+  last: number[];
+  /** Head ref of each, once commit created (or found) it; -1 before. */
+  ref: number[];
+}
+
+function newSeries(): NewSeries {
+  const labels: Labels[] = [];
+  return { map: new LabelsMap(labels), labels, hash: [], last: [], ref: [] };
+}
+
 export class HeadAppender implements Appender {
   readonly #head: Head;
   readonly #id: number;
@@ -53,11 +72,8 @@ export class HeadAppender implements Appender {
   #sinceNow = 0;
   /** Out-of-order window of this transaction (ms): the head's, or 0 when discarding. */
   readonly #window: number;
-  /** New series of this transaction: key → index into #newLabels / #newLast. */
-  #newByKey: Map<string, number> | undefined;
-  readonly #newLabels: Labels[] = [];
-  /** Buffer slot of each new series' newest pending in-order sample (-1: none yet). */
-  readonly #newLast: number[] = [];
+  /** Series of this transaction that the head does not hold yet; created at the first one. */
+  #new: NewSeries | undefined;
   /** Pending samples by (ref, t), once an out-of-order sample needed it. */
   #index: TxnIndex | undefined;
 
@@ -85,9 +101,13 @@ export class HeadAppender implements Appender {
     if (t > this.#now + head.futureToleranceMs) this.#reject('ERR_TOO_FAR_IN_FUTURE', labels, t);
 
     // The caller's ref when it is still a live series of this head, else a lookup by labels.
-    let ref: number | undefined = hint === 0 ? -1 : head.slotOf(hint);
-    if (ref < 0) ref = head.refOf(labels.key);
-    if (ref !== undefined) {
+    let ref = hint === 0 ? -1 : head.slotOf(hint);
+    let hash = 0;
+    if (ref < 0) {
+      hash = labels.hash;
+      ref = head.refOf(labels, hash);
+    }
+    if (ref >= 0) {
       const store = head.store;
       let lastT: number;
       let lastV: number;
@@ -125,13 +145,15 @@ export class HeadAppender implements Appender {
     } else {
       // Checked only for unknown series: reading the Labels object costs a cache miss.
       if (labels.size === 0) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
-      const byKey = (this.#newByKey ??= new Map());
-      let i = byKey.get(labels.key);
-      if (i === undefined) {
-        i = this.#newLabels.length;
-        byKey.set(labels.key, i);
-        this.#newLabels.push(labels);
-        this.#newLast.push(-1);
+      const ns = (this.#new ??= newSeries());
+      let i = ns.map.get(labels, hash);
+      if (i < 0) {
+        i = ns.labels.length;
+        ns.labels.push(labels);
+        ns.hash.push(hash);
+        ns.last.push(-1);
+        ns.ref.push(-1);
+        ns.map.add(hash, i);
       }
       ref = -(i + 1);
       // With an out-of-order window, below the floor, a series the head does not hold (never
@@ -141,7 +163,7 @@ export class HeadAppender implements Appender {
         this.#repeat(labels, t, v, head.foundV, true);
         return 0;
       }
-      const slot = this.#newLast[i];
+      const slot = ns.last[i];
       let lastT = slot < 0 ? -Infinity : buf.ts[slot];
       let lastV = slot < 0 ? 0 : buf.vs[slot];
       // Without an out-of-order window, below the floor: the series may have been garbage-
@@ -151,7 +173,7 @@ export class HeadAppender implements Appender {
         lastV = head.foundV;
       }
       if (t > lastT && !belowWindow) {
-        this.#newLast[i] = this.#n;
+        ns.last[i] = this.#n;
       } else if (t === lastT) {
         this.#repeat(labels, t, v, lastV, false);
         return 0;
@@ -254,21 +276,10 @@ export class HeadAppender implements Appender {
     head.closed(this);
     // Refs of new series are resolved lazily, in append order, so series are created in the
     // order their first samples arrived (and only if they get one).
-    const created: number[] = new Array<number>(this.#newLabels.length).fill(-1);
     const { refs, ts, vs } = buf;
-    const store = head.store;
     for (let i = 0; i < this.#n; i++) {
       let ref = refs[i];
-      if (ref < 0) {
-        const k = -ref - 1;
-        if (created[k] < 0) {
-          const before = store.count;
-          created[k] = head.getOrCreate(this.#newLabels[k]);
-          // Another transaction may have created it since this one appended.
-          if (log !== undefined && store.count > before) log.series(created[k], store.labels[created[k]]);
-        }
-        ref = created[k];
-      }
+      if (ref < 0) ref = this.#created(-ref - 1, log);
       const status = head.commitSample(ref, ts[i], vs[i], this.#window);
       if (log !== undefined) {
         if (status === CommitStatus.Appended) log.sample(ref, ts[i], vs[i]);
@@ -279,6 +290,20 @@ export class HeadAppender implements Appender {
     head.releaseBuffers(buf);
     const durable = log?.end();
     if (durable !== undefined) await durable;
+  }
+
+  /** The head ref of the transaction's k-th new series, created at its first sample. */
+  #created(k: number, log: HeadLog | undefined): number {
+    const ns = this.#new as NewSeries; // a negative ref in the buffer means it exists
+    let ref = ns.ref[k];
+    if (ref < 0) {
+      const store = this.#head.store;
+      const before = store.count;
+      ref = ns.ref[k] = this.#head.getOrCreate(ns.labels[k], ns.hash[k]);
+      // Another transaction may have created it since this one appended.
+      if (log !== undefined && store.count > before) log.series(ref, store.labels[ref]);
+    }
+    return ref;
   }
 
   rollback(): void {

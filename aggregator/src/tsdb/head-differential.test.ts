@@ -146,7 +146,7 @@ describe.each([
             // The compactor's view: every series merged over the whole range, as selected.
             const all = readSeriesSet(mem.querier(-Infinity, Infinity).select([]));
             for (const { labels, samples } of all) {
-              const ref = head.refOf(byText.get(labels)!.key)!;
+              const ref = head.refOf(byText.get(labels)!);
               const it = head.mergedSamples(ref, -Infinity, Infinity);
               const got: number[] = [];
               while (it.next()) got.push(it.atT());

@@ -7,29 +7,31 @@
  *
  * A replay checks timestamps in runs that fall into the same chunk, so a sealed chunk asked
  * for twice in a row is kept decoded (one entry: a lookup is then a binary search); a chunk
- * asked for once is only decoded up to t. Sealed chunks never change, so their location
- * identifies their contents; the open chunk does change and is always decoded afresh (it
- * holds at most chunkSamples samples).
+ * asked for once is only decoded up to t. Sealed chunks never change, so (series, first
+ * timestamp) identifies an in-order one and its array an out-of-order one (their bytes may
+ * come from a reused read buffer); the open chunk does change and is always decoded afresh
+ * (it holds at most chunkSamples samples).
  */
 import { offsetOf } from './chunk-arena.js';
 import { XorIterator } from './chunk-xor.js';
-import { SEALED_STRIDE, type SeriesStore } from './head-series.js';
+import type { ChunkView } from './head-chunks.js';
+import type { SeriesStore } from './head-series.js';
 import { chunkFor, lowerBound, OOO_META_STRIDE, type OooStore } from './ooo-store.js';
 
 export class HeadLookup {
   readonly #store: SeriesStore;
   readonly #ooo: OooStore;
   readonly #it = new XorIterator();
-  // The decoded chunk: which bytes it came from, and its samples.
-  #keyBuf: Uint8Array | undefined;
-  #keyOff = -1;
-  #keyLen = -1;
+  readonly #view: ChunkView = { buf: new Uint8Array(0), at: 0 };
+  // The decoded chunk: which chunk it is (series ref or out-of-order chunk, first timestamp).
+  #key: unknown = undefined;
+  #keyT = NaN;
   #ts = new Float64Array(128);
   #vs = new Float64Array(128);
   #n = 0;
   // The chunk of the previous lookup that missed the cache.
-  #missBuf: Uint8Array | undefined;
-  #missOff = -1;
+  #miss: unknown = undefined;
+  #missT = NaN;
   /** The value found by the last successful find(). */
   v = 0;
 
@@ -51,24 +53,17 @@ export class HeadLookup {
       this.v = store.lastV(ref);
       return true;
     }
-    const sealed = store.sealed[ref];
     if (store.openSamples(ref) > 0 && t >= store.openMinT(ref)) {
       const loc = store.openLocation(ref);
       const it = this.#it.reset(store.arena.page(loc), offsetOf(loc), store.openBytes(ref));
       return this.#seek(it, t);
     }
-    if (sealed === undefined) return false;
-    // Binary search over the sealed chunks (SEALED_STRIDE numbers each, minT first).
-    let lo = 0;
-    let hi = sealed.length / SEALED_STRIDE;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sealed[mid * SEALED_STRIDE + 1] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo * SEALED_STRIDE >= sealed.length || sealed[lo * SEALED_STRIDE] > t) return false;
-    const loc = sealed[lo * SEALED_STRIDE + 2];
-    return this.#cached(store.arena.page(loc), offsetOf(loc), sealed[lo * SEALED_STRIDE + 3], t);
+    // The sealed chunks, oldest first: the first one ending at or after t.
+    const cm = store.meta;
+    let c = store.firstChunk(ref);
+    while (c >= 0 && cm.maxT(c) < t) c = cm.next(c);
+    if (c < 0 || cm.minT(c) > t) return false;
+    return this.#cached(ref, cm.minT(c), cm.loc(c), cm.len(c), t);
   }
 
   findOutOfOrder(ref: number, t: number): boolean {
@@ -82,7 +77,7 @@ export class HeadLookup {
     const c = chunkFor(s.meta, t);
     if (c < 0) return false;
     const chunk = s.chunks[c];
-    return s.meta[c * OOO_META_STRIDE + 2] > 0 && this.#cached(chunk, 0, chunk.length, t);
+    return s.meta[c * OOO_META_STRIDE + 2] > 0 && this.#cached(chunk, 0, -1, chunk.length, t);
   }
 
   #seek(it: XorIterator, t: number): boolean {
@@ -93,12 +88,24 @@ export class HeadLookup {
     return false;
   }
 
-  #cached(buf: Uint8Array, off: number, len: number, t: number): boolean {
-    if (buf !== this.#keyBuf || off !== this.#keyOff || len !== this.#keyLen) {
+  /**
+   * Looks t up in a sealed chunk: an in-order one (key = series ref, keyT = its first
+   * timestamp, at chunk-store location `loc`) or an out-of-order one (key = its bytes, loc -1).
+   */
+  #cached(key: number | Uint8Array, keyT: number, loc: number, len: number, t: number): boolean {
+    if (key !== this.#key || keyT !== this.#keyT) {
+      let buf: Uint8Array;
+      let off = 0;
+      if (loc < 0) buf = key as Uint8Array;
+      else {
+        this.#store.chunks.view(loc, len, this.#view);
+        buf = this.#view.buf;
+        off = this.#view.at;
+      }
       const it = this.#it.reset(buf, off, len);
-      if (buf !== this.#missBuf || off !== this.#missOff) {
-        this.#missBuf = buf;
-        this.#missOff = off;
+      if (key !== this.#miss || keyT !== this.#missT) {
+        this.#miss = key;
+        this.#missT = keyT;
         return this.#seek(it, t);
       }
       if (it.numSamples > this.#ts.length) {
@@ -111,9 +118,8 @@ export class HeadLookup {
         this.#vs[n++] = it.atV();
       }
       this.#n = n;
-      this.#keyBuf = buf;
-      this.#keyOff = off;
-      this.#keyLen = len;
+      this.#key = key;
+      this.#keyT = keyT;
     }
     const i = lowerBound(this.#ts, this.#n, t);
     if (i < this.#n && this.#ts[i] === t) {

@@ -1,7 +1,8 @@
 /**
  * The head: the in-memory part of the TSDB that takes every new sample. It holds a series
- * registry keyed by the canonical labels key, an inverted index for matchers, and per series
- * Gorilla-compressed chunks (head-series.ts). It implements both storage seams.
+ * registry keyed by a hash of the label pairs (head-labels-map.ts: no key string per series),
+ * an inverted index for matchers, and per series Gorilla-compressed chunks (head-series.ts).
+ * It implements both storage seams.
  *
  * Out-of-order samples (older than their series' newest, or older than the appendable window)
  * are taken within `outOfOrderTimeWindowMs` of the head's newest sample, as Prometheus does,
@@ -21,10 +22,13 @@ import { Labels, RealClock, type Clock } from '@edgeprom/shared';
 import type { Appendable, Appender, AppenderOptions, Queryable, Querier, SampleIterator } from '../storage/interface.js';
 import { sameBits } from '../storage/value.js';
 import { HeadAppender, type AppendBuffers } from './head-appender.js';
-import { flatten, HeadIndex } from './head-index.js';
+import { HeadIndex } from './head-index.js';
+import { LabelsMap } from './head-labels-map.js';
 import { HeadQuerier } from './head-querier.js';
 import { HeadLookup } from './head-lookup.js';
-import { SEALED_STRIDE, SeriesStore } from './head-series.js';
+import { SeriesStore } from './head-series.js';
+import { openChunkStore } from './head-chunks-file.js';
+import { silentLogger, type TsdbLogger } from './wal-writer.js';
 import { OooStore, type OooStats } from './ooo-store.js';
 
 const HOUR = 3_600_000;
@@ -69,6 +73,16 @@ export interface HeadOptions {
   outOfOrderTimeWindowMs?: number;
   /** Out-of-order samples buffered per series before they are cut into a chunk. Default 32. */
   outOfOrderCapacity?: number;
+  /**
+   * Directory for sealed chunks (head-chunks-file.ts; the Tsdb passes `<dir>/chunks_head`):
+   * emptied when the head is made, then written as chunks fill. Default: none, sealed chunks
+   * stay in memory.
+   */
+  chunksDir?: string;
+  /** Largest chunksDir segment file. Default 128 MiB (also the most). */
+  chunksSegmentBytes?: number;
+  /** pino-compatible, for chunksDir errors. Default silent. */
+  logger?: TsdbLogger;
 }
 
 /** Self metrics, as plain counters until the aggregator's registry exists. */
@@ -110,7 +124,7 @@ export interface HeadStats {
   /** Bytes of encoded chunk data (sealed chunks and the filled part of open chunks). */
   chunkBytes: number;
   /**
-   * Approximate resident bytes: arena pages, series records, sealed-chunk lists, index lists and
+   * Approximate resident bytes: arena pages, series and sealed-chunk records, index lists and
    * label strings, with V8 object overheads estimated. The bench measures the real heap.
    */
   approxBytes: number;
@@ -173,7 +187,8 @@ export class Head implements Appendable, Queryable {
   readonly lookup: HeadLookup;
   /** @internal */
   readonly index = new HeadIndex();
-  readonly #byKey = new Map<string, number>();
+  /** Series by label set: hash of the pairs → ref, confirmed against store.labels. */
+  readonly #byLabels: LabelsMap;
   #minTime = Infinity;
   #maxTime = -Infinity;
   #floor = -Infinity;
@@ -225,9 +240,19 @@ export class Head implements Appendable, Queryable {
     this.appendWindowMs = opts.appendWindowMs ?? chunkRange / 2;
     this.futureToleranceMs = opts.futureToleranceMs ?? 10 * 60_000;
     this.outOfOrderTimeWindowMs = window;
-    this.store = new SeriesStore(chunkSamples, chunkRange);
+    // Sealed chunks in files when there is a directory, else in the arena (head-chunks.ts).
+    const dir = opts.chunksDir;
+    this.store = new SeriesStore(
+      chunkSamples,
+      chunkRange,
+      dir === undefined
+        ? undefined
+        : (arena) =>
+            openChunkStore(arena, { dir, chunkRange, logger: opts.logger ?? silentLogger, segmentBytes: opts.chunksSegmentBytes }),
+    );
     this.ooo = new OooStore(capacity, chunkSamples, chunkRange);
     this.lookup = new HeadLookup(this.store, this.ooo);
+    this.#byLabels = new LabelsMap(this.store.labels);
   }
 
   appender(opts?: AppenderOptions): Appender {
@@ -349,7 +374,7 @@ export class Head implements Appendable, Queryable {
     }
     if (refs.length === 0) return 0;
     for (let i = 0; i < refs.length; i++) {
-      this.#byKey.delete(labels[i].key);
+      this.#byLabels.delete(labels[i].hash, refs[i]);
       store.remove(refs[i]);
     }
     this.index.remove(refs, labels, (ref) => !store.isLive(ref));
@@ -371,24 +396,23 @@ export class Head implements Appendable, Queryable {
     return s.iterator(reuse);
   }
 
-  /** @internal */
-  refOf(key: string): number | undefined {
-    return this.#byKey.get(key);
+  /** @internal The head ref of the series with these labels (`hash` is labels.hash), or -1. */
+  refOf(labels: Labels, hash = labels.hash): number {
+    return this.#byLabels.get(labels, hash);
   }
 
-  /** @internal The series for labels, created (without samples) if new. */
-  getOrCreate(labels: Labels): number {
-    const known = this.#byKey.get(labels.key);
-    if (known !== undefined) return known;
-    // Rebuild from interned strings so equal names and values share one copy.
+  /** @internal The series for labels (`hash` is labels.hash), created (without samples) if new. */
+  getOrCreate(labels: Labels, hash = labels.hash): number {
+    const known = this.#byLabels.get(labels, hash);
+    if (known >= 0) return known;
+    // Rebuild from interned strings so equal names and values share one copy. Its key string
+    // (Labels builds it lazily) is never built by the head.
     const kv = labels.pairs();
     const canon = new Array<string>(kv.length);
     for (let i = 0; i < kv.length; i++) canon[i] = this.index.intern(kv[i]);
     const stored = Labels.fromSortedPairs(canon);
     const ref = this.store.create(stored);
-    // The caller's key string (equal to stored.key): the scrape cache holds that one anyway,
-    // and stored's own key is then never built (Labels builds it lazily): ~130 B a series.
-    this.#byKey.set(flatten(labels.key), ref);
+    this.#byLabels.add(hash, ref);
     this.index.add(ref, stored);
     this.metrics.seriesCreated++;
     return ref;
@@ -526,20 +550,17 @@ export class Head implements Appendable, Queryable {
     if (this.#pool.length < 8 && b.refs.length <= 1 << 16) this.#pool.push(b);
   }
 
+  /** Closes the chunk files, if any (the Tsdb does at close). Reads fail afterwards. */
+  close(): void {
+    this.store.chunks.close();
+  }
+
   stats(): HeadStats {
     const store = this.store;
-    let chunks = 0;
-    let chunkBytes = 0;
-    let sealedListBytes = 0;
+    const sealedStats = store.chunks.stats();
+    let chunks = sealedStats.chunks;
+    let chunkBytes = sealedStats.bytes;
     for (let ref = 0; ref < store.count; ref++) {
-      const sealed = store.sealed[ref];
-      if (sealed) {
-        for (let i = 0; i < sealed.length; i += SEALED_STRIDE) {
-          chunks++;
-          chunkBytes += sealed[i + 3];
-        }
-        sealedListBytes += 32 + sealed.length * 8; // JSArray + FixedDoubleArray
-      }
       if (store.openSamples(ref) > 0) {
         chunks++;
         chunkBytes += store.openBytes(ref);
@@ -550,18 +571,14 @@ export class Head implements Appendable, Queryable {
     for (let ref = 0; ref < store.count; ref++) {
       if (!store.isLive(ref)) continue;
       const l = store.labels[ref];
-      // Labels object + pair array + flat key string + registry map entry (pointer compression).
-      // (The key is estimated, not read: reading it would build it. Its string is the
-      // writer's, shared with the head, counted here once.)
-      const kv = l.pairs();
-      let keyLen = 0;
-      for (let i = 0; i < kv.length; i++) keyLen += kv[i].length + 1;
-      labelBytes += 24 + 16 + 8 + 4 * kv.length + 20 + keyLen + 16;
+      // Labels object + pair array (pointer compression); the strings are the index's.
+      labelBytes += 24 + 16 + 4 * l.pairs().length;
     }
+    labelBytes += this.#byLabels.bytes;
     const approxBytes =
       store.arena.stats().pageBytes +
       store.recordBytes() +
-      sealedListBytes +
+      sealedStats.residentBytes +
       labelBytes +
       ix.entries * 4 +
       ix.pairs * (16 + 16 + 16) + // list array + map entry

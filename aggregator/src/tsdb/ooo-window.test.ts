@@ -165,7 +165,7 @@ describe('out-of-order window', () => {
     expect(st.buffersGrown).toBeGreaterThan(0);
     expect(st.samplesReencoded / n).toBeLessThan(8);
     // Chunks stay sorted and disjoint.
-    const meta = head.ooo.get(head.refOf(a.key)!)!.meta;
+    const meta = head.ooo.get(head.refOf(a))!.meta;
     for (let i = 3; i < meta.length; i += 3) expect(meta[i]).toBeGreaterThan(meta[i - 2]);
   });
 
