@@ -13,10 +13,12 @@
  *    merge with their free buddy: series grow in step (every series of a scrape gets one
  *    sample), so without merging the small regions they all left behind would never be used
  *    again (measured: ~1 KiB per series wasted).
- *  - sealed chunks: exact-size copies of full chunks, bump-allocated. They die by age, so
- *    whole pages empty out together once truncation exists (each page counts live bytes).
+ *  - sealed chunks (of a head without a chunks directory: with one, they go to files, see
+ *    head-chunks-file.ts): exact-size copies of full chunks, bump-allocated. They die by
+ *    age, so whole pages empty out together at truncation (each page counts live bytes).
  *    An open chunk may also take a reservation here (reserve), sized from its series'
- *    previous chunk, and be sealed in place (sealReserved), its unused tail given back.
+ *    previous chunk, and be sealed in place (sealReserved), its unused tail given back, or
+ *    copied to files and the reservation given back (unreserve).
  */
 
 export const PAGE_SHIFT = 16;

@@ -3,10 +3,11 @@
  * labels, each a snapshot of its chunks.
  *
  * The snapshot matters because a reader may await between samples while appends go on.
- * Sealed chunks never change, so a snapshot points at their arena bytes. Open chunks keep
- * growing, move to bigger regions and are cleared when sealed, so their bytes are copied
- * (all of one select's open chunks into a single buffer). When truncation arrives, it must
- * not free sealed pages that an open querier still reads: that is what close() is for.
+ * Sealed chunks never change: a snapshot gets their bytes from the chunk store in one batch
+ * (HeadChunkStore.viewMany: arena pages, referenced, or runs read from chunks_head files
+ * into a buffer of its own), so truncation may release them and delete their files under a
+ * running query. Open chunks keep growing, move to bigger regions and are cleared when
+ * sealed, so their bytes are copied (all of one select's open chunks into a single buffer).
  *
  * A series with out-of-order samples also snapshots its out-of-order chunks (immutable, so
  * referenced) and the in-range part of its out-of-order buffer (copied), and iterates the
@@ -20,9 +21,9 @@ import { querierClosed } from '../storage/errors.js';
 import { offsetOf } from './chunk-arena.js';
 import { XorIterator } from './chunk-xor.js';
 import type { Head } from './head.js';
+import type { ChunkView } from './head-chunks.js';
 import { ArrayIterator, MergeIterator } from './head-merge.js';
 import { postingsForMatchers } from './postings.js';
-import { SEALED_STRIDE } from './head-series.js';
 import { lowerBound, OOO_META_STRIDE, type OooSeries } from './ooo-store.js';
 
 /** Numbers per chunk in HeadSeries.meta: byte offset, byte length, minT, maxT. */
@@ -35,6 +36,7 @@ export class HeadQuerier implements Querier {
   #closed = false;
   /** Scratch for checking whether a chunk has a sample inside the range. */
   readonly #probe = new XorIterator();
+  readonly #view: ChunkView = { buf: new Uint8Array(0), at: 0 };
 
   constructor(head: Head, mint: number, maxt: number) {
     this.#head = head;
@@ -65,19 +67,28 @@ export class HeadQuerier implements Querier {
     const openCopy = new Uint8Array(openTotal);
     let openPos = 0;
     const out: HeadSeries[] = new Array(picked.length);
+    // Sealed chunks in range: their locations and lengths, and where each goes (series, slot).
+    const cm = store.meta;
+    const locs: number[] = [];
+    const lens: number[] = [];
+    const dest: HeadSeries[] = [];
+    const slot: number[] = [];
     for (let k = 0; k < picked.length; k++) {
       const ref = picked[k];
       const bufs: Uint8Array[] = [];
       const meta: number[] = [];
-      const sealed = store.sealed[ref];
-      if (sealed) {
-        for (let i = 0; i < sealed.length; i += SEALED_STRIDE) {
-          if (sealed[i + 1] < this.mint || sealed[i] > this.maxt) continue;
-          const loc = sealed[i + 2];
-          bufs.push(store.arena.page(loc));
-          meta.push(offsetOf(loc), sealed[i + 3], sealed[i], sealed[i + 1]);
-        }
+      for (let c = store.firstChunk(ref); c >= 0; c = cm.next(c)) {
+        const cmin = cm.minT(c);
+        if (cmin > this.maxt) break;
+        const cmax = cm.maxT(c);
+        if (cmax < this.mint) continue;
+        locs.push(cm.loc(c));
+        lens.push(cm.len(c));
+        slot.push(bufs.length);
+        bufs.push(openCopy); // replaced below
+        meta.push(0, cm.len(c), cmin, cmax);
       }
+      const sealedCount = bufs.length;
       if (this.#openOverlaps(ref)) {
         const loc = store.openLocation(ref);
         const len = store.openBytes(ref);
@@ -88,8 +99,19 @@ export class HeadQuerier implements Querier {
         openPos += len;
       }
       out[k] = new HeadSeries(labels[ref], bufs, meta, this.mint, this.maxt);
+      for (let i = 0; i < sealedCount; i++) dest.push(out[k]);
       const ooo = this.#head.ooo.get(ref);
       if (ooo !== undefined) this.#snapshotOoo(out[k], ooo);
+    }
+    if (locs.length > 0) {
+      const bufs: Uint8Array[] = new Array(locs.length);
+      const offs: number[] = new Array(locs.length);
+      store.chunks.viewMany(locs, lens, bufs, offs);
+      for (let i = 0; i < locs.length; i++) {
+        const s = dest[i];
+        s.bufs[slot[i]] = bufs[i];
+        s.meta[slot[i] * META_STRIDE] = offs[i];
+      }
     }
     return out;
   }
@@ -204,17 +226,16 @@ export class HeadQuerier implements Querier {
     // Nor does one whose chunks were all truncated into blocks (first = Infinity, last kept).
     if (last < mint || first > maxt || last === -Infinity || first === Infinity) return false;
     if (first >= mint || last <= maxt) return true; // the first or the last sample is inside
-    const sealed = store.sealed[ref];
-    if (sealed) {
-      for (let i = 0; i < sealed.length; i += SEALED_STRIDE) {
-        const cmin = sealed[i];
-        const cmax = sealed[i + 1];
-        if (cmax < mint) continue;
-        if (cmin > maxt) return false; // the range fell into the gap between two chunks
-        if (cmin >= mint || cmax <= maxt) return true;
-        const loc = sealed[i + 2];
-        return this.#probeChunk(store.arena.page(loc), offsetOf(loc), sealed[i + 3]);
-      }
+    const cm = store.meta;
+    for (let c = store.firstChunk(ref); c >= 0; c = cm.next(c)) {
+      const cmin = cm.minT(c);
+      const cmax = cm.maxT(c);
+      if (cmax < mint) continue;
+      if (cmin > maxt) return false; // the range fell into the gap between two chunks
+      if (cmin >= mint || cmax <= maxt) return true;
+      const view = this.#view;
+      store.chunks.view(cm.loc(c), cm.len(c), view);
+      return this.#probeChunk(view.buf, view.at, cm.len(c));
     }
     if (store.openSamples(ref) === 0) return false;
     const cmin = store.openMinT(ref);
@@ -233,7 +254,7 @@ export class HeadQuerier implements Querier {
 /** One selected series: labels plus the chunks overlapping the querier's range. */
 export class HeadSeries implements Series {
   readonly labels: Labels;
-  /** @internal Buffer holding each chunk (an arena page or the open-chunk copy). */
+  /** @internal Buffer holding each chunk (an arena page, a read buffer or the open-chunk copy). */
   readonly bufs: Uint8Array[];
   /** @internal META_STRIDE numbers per chunk. */
   readonly meta: number[];

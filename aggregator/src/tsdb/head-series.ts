@@ -8,13 +8,16 @@
  *    matters: with a typed-array column per field, encoding into 10,000 series touched a
  *    dozen cache lines per sample and ran measurably slower (1.5-1.7 vs 1.9-2.4 M samples/s);
  *  - chunk bytes live in a ChunkArena (see chunk-arena.ts): a series' first open chunk in a
- *    region that grows by doubling, sealed as an exact copy; every later one in a reservation
- *    sized from the chunk before it, sealed in place (no copy, no region twice its size);
- *    each sealed chunk has five numbers in the series' `sealed` list;
+ *    region that grows by doubling; every later one in a reservation sized from the chunk
+ *    before it (no region twice its size);
+ *  - sealed chunks go to a HeadChunkStore (head-chunks.ts): the arena's sealed pages (a
+ *    reservation sealed in place, a region copied), or segment files in `chunks_head/`
+ *    (head-chunks-file.ts); each has a 24-byte record in a shared pool (SealedMeta), linked
+ *    per series from `#first`;
  *  - the encoder is one XorState/BitWriter pair loaded from the record for each sample.
  *
  * Appending never allocates per sample: it touches the record, the arena page and, every
- * chunkSamples samples, pushes five numbers when it seals a chunk.
+ * chunkSamples samples, a sealed-chunk record when it seals a chunk.
  *
  * Timestamps must arrive strictly increasing per series; the Head checks that before
  * calling append (and an out-of-order store will take the others).
@@ -23,9 +26,8 @@ import { Labels } from '@edgeprom/shared';
 import { BitWriter } from './chunk-bits.js';
 import { ChunkArena, offsetOf, pageOf, REGION_CLASSES, regionSize } from './chunk-arena.js';
 import { CHUNK_HEADER_BYTES, MAX_SAMPLE_BYTES, newXorState, xorAppend } from './chunk-xor.js';
+import { MAX_SEALED_BYTES, MemoryChunks, SealedMeta, type HeadChunkStore } from './head-chunks.js';
 
-/** Numbers per sealed chunk in `sealed[ref]`: minT, maxT, location, byte length, samples. */
-export const SEALED_STRIDE = 5;
 const NO_REGION = 0xf;
 /**
  * Region class of an open chunk in a reservation (ChunkArena.reserve): sized from the
@@ -87,6 +89,10 @@ export class SeriesStore {
   readonly arena = new ChunkArena();
   readonly chunkSamples: number;
   readonly chunkRange: number;
+  /** Where sealed chunks' bytes are (read them with chunks.view / viewMany). */
+  readonly chunks: HeadChunkStore;
+  /** Sealed chunk records; a series' list starts at firstChunk(ref). */
+  readonly meta = new SealedMeta();
 
   /**
    * Number of refs handed out: 0 .. count-1, including removed series (a ref is never
@@ -96,18 +102,27 @@ export class SeriesStore {
   #removed = 0;
   #cap = 0;
   readonly labels: Labels[] = [];
-  /** Sealed chunk metadata per series, SEALED_STRIDE numbers per chunk, oldest first. */
-  readonly sealed: (number[] | undefined)[] = [];
+  /** Per series: its oldest sealed chunk's record in `meta`, -1 for none. */
+  #first = new Int32Array(0);
   #f = new Float64Array(0);
   #u = new Uint32Array(0);
 
   readonly #st = newXorState();
   readonly #w = new BitWriter();
 
-  constructor(chunkSamples: number, chunkRange: number) {
+  /** `chunks` makes the sealed-chunk store (default: in the arena). */
+  constructor(chunkSamples: number, chunkRange: number, chunks?: (arena: ChunkArena) => HeadChunkStore) {
+    // A sealed chunk's record keeps maxT - minT in 32 bits; chunks span less than the range.
+    if (!(chunkRange <= 2 ** 32)) throw new RangeError(`chunkRangeMs must be at most 2^32 (about 49 days), got ${chunkRange}`);
     this.chunkSamples = chunkSamples;
     this.chunkRange = chunkRange;
+    this.chunks = chunks === undefined ? new MemoryChunks(this.arena) : chunks(this.arena);
     this.#grow(INITIAL_CAPACITY);
+  }
+
+  /** The series' oldest sealed chunk (a record of `meta`, newer ones by meta.next), or -1. */
+  firstChunk(ref: number): number {
+    return this.#first[ref];
   }
 
   /** Adds a series without samples; returns its ref. */
@@ -117,7 +132,7 @@ export class SeriesStore {
     if (ref === this.#cap) this.#grow(Math.ceil(this.#cap * 1.5));
     this.count++;
     this.labels.push(labels);
-    this.sealed.push(undefined);
+    this.#first[ref] = -1;
     this.#f[ref * F_STRIDE + F_MAX_T] = -Infinity;
     this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
     return ref;
@@ -135,17 +150,16 @@ export class SeriesStore {
 
   /** Whether a live series holds no in-order sample (truncation dropped them all). */
   isEmpty(ref: number): boolean {
-    return this.sealed[ref] === undefined && this.openSamples(ref) === 0;
+    return this.#first[ref] < 0 && this.openSamples(ref) === 0;
   }
 
   /**
    * Garbage-collects an empty series (isEmpty): its labels are released and the record is
-   * marked dead. The record's 64 bytes and three array slots stay, since refs are dense and
-   * never reused; everything else the series held is freed.
+   * marked dead. The record's 64 bytes and its chunk-list and labels slots stay, since refs
+   * are dense and never reused; everything else the series held is freed.
    */
   remove(ref: number): void {
     this.labels[ref] = REMOVED;
-    this.sealed[ref] = undefined;
     this.#f[ref * F_STRIDE + F_MAX_T] = -Infinity;
     this.#u[ref * U_STRIDE + U_PACKED] = DEAD | (NO_REGION << 22);
     this.#removed++;
@@ -181,8 +195,8 @@ export class SeriesStore {
 
   /** First timestamp of the series (Infinity when it has no samples). */
   minTime(ref: number): number {
-    const s = this.sealed[ref];
-    if (s !== undefined && s.length > 0) return s[0];
+    const c = this.#first[ref];
+    if (c >= 0) return this.meta.minT(c);
     return this.openSamples(ref) > 0 ? this.openMinT(ref) : Infinity;
   }
 
@@ -276,10 +290,10 @@ export class SeriesStore {
    * without a previous chunk or for a large one.
    */
   #expectedBytes(ref: number): number {
-    const s = this.sealed[ref];
-    if (s === undefined || s.length === 0) return 0;
-    const len = s[s.length - 2];
-    const samples = s[s.length - 1];
+    const last = this.#lastChunk(ref);
+    if (last < 0) return 0;
+    const len = this.meta.len(last);
+    const samples = this.meta.samples(last);
     const bytes = Math.ceil(((len * this.chunkSamples) / samples) * (9 / 8)) + MAX_SAMPLE_BYTES;
     return bytes <= MAX_RESERVE ? bytes : 0;
   }
@@ -292,26 +306,34 @@ export class SeriesStore {
     else this.arena.freeRegion(region, cls);
   }
 
-  /** Seals the full open chunk: in place when reserved, else copied to sealed space. */
+  /** The series' newest sealed chunk, or -1. */
+  #lastChunk(ref: number): number {
+    let c = this.#first[ref];
+    if (c < 0) return -1;
+    for (let n = this.meta.next(c); n >= 0; n = this.meta.next(c)) c = n;
+    return c;
+  }
+
+  /** Seals the full open chunk into the chunk store: a reservation is handed over, a region copied. */
   #seal(ref: number): void {
     const region = this.#f[ref * F_STRIDE + F_REGION];
     const cls = (this.#u[ref * U_STRIDE + U_PACKED] >>> 22) & 0xf;
     const len = this.openBytes(ref);
+    const minT = this.openMinT(ref);
+    if (len > MAX_SEALED_BYTES) throw new RangeError(`sealed chunk of ${len} bytes exceeds ${MAX_SEALED_BYTES}`);
     let sealedLoc: number;
     if (cls === RESERVED) {
-      sealedLoc = locationOf(region);
-      this.arena.sealReserved(sealedLoc, reservedOf(region), len);
+      sealedLoc = this.chunks.putReserved(locationOf(region), reservedOf(region), len, minT);
     } else {
-      sealedLoc = this.arena.seal(this.arena.pages[pageOf(region)], offsetOf(region), len);
+      sealedLoc = this.chunks.put(this.arena.pages[pageOf(region)], offsetOf(region), len, minT);
       // Give the region back and start the next chunk small: an open chunk then holds about
       // 1.33 times its bytes on average over its life, instead of its largest size throughout.
       this.arena.freeRegion(region, cls);
     }
-    const list = this.sealed[ref];
-    const meta = [this.openMinT(ref), this.maxT(ref), sealedLoc, len, this.openSamples(ref)];
-    // A literal is allocated at its exact size; pushing into [] would reserve 17 slots.
-    if (list === undefined) this.sealed[ref] = meta;
-    else list.push(...meta);
+    const c = this.meta.add(minT, this.maxT(ref), sealedLoc, len, this.openSamples(ref));
+    const last = this.#lastChunk(ref);
+    if (last < 0) this.#first[ref] = c;
+    else this.meta.setNext(last, c);
     this.#u[ref * U_STRIDE + U_PACKED] = NO_REGION << 22;
   }
 
@@ -323,17 +345,14 @@ export class SeriesStore {
    */
   dropBefore(ref: number, before: number): number {
     let dropped = 0;
-    const sealed = this.sealed[ref];
-    if (sealed !== undefined) {
-      let k = 0;
-      while (k < sealed.length && sealed[k + 1] < before) {
-        this.arena.releaseSealed(sealed[k + 2], sealed[k + 3]);
-        dropped += sealed[k + 4];
-        k += SEALED_STRIDE;
-      }
-      if (k === sealed.length) this.sealed[ref] = undefined;
-      else if (k > 0) this.sealed[ref] = sealed.slice(k);
+    const meta = this.meta;
+    let c = this.#first[ref];
+    while (c >= 0 && meta.maxT(c) < before) {
+      this.chunks.release(meta.loc(c), meta.len(c));
+      dropped += meta.samples(c);
+      c = meta.free(c);
     }
+    this.#first[ref] = c;
     const num = this.openSamples(ref);
     if (num > 0 && this.maxT(ref) < before) {
       dropped += num;
@@ -371,11 +390,14 @@ export class SeriesStore {
     f.set(this.#f);
     this.#f = f;
     this.#u = new Uint32Array(f.buffer);
+    const first = new Int32Array(cap);
+    first.set(this.#first);
+    this.#first = first;
     this.#cap = cap;
   }
 
-  /** Bytes held by the records (capacity, not just `count`). */
+  /** Bytes held by the records (capacity, not just `count`), sealed-chunk records included. */
   recordBytes(): number {
-    return this.#cap * RECORD_BYTES;
+    return this.#cap * (RECORD_BYTES + 4) + this.meta.bytes();
   }
 }
