@@ -184,8 +184,10 @@ try {
   const promDisk = disk(promDir);
   const oursDisk = disk(oursDir);
 
-  console.log(`measuring the head in-process: node ${path.relative(process.cwd(), HEAD_BENCH)} ${targets} ${perTarget} 240`);
-  const headRun = timed('tsdb-head bench', process.execPath, [HEAD_BENCH, String(targets), String(perTarget), '240']);
+  // With --chunks-dir the head spills sealed chunks to chunks_head/ files, as a Tsdb with a
+  // directory (the aggregator) does: that is the memory an active series costs in service.
+  console.log(`measuring the head in-process: node ${path.relative(process.cwd(), HEAD_BENCH)} ${targets} ${perTarget} 240 --chunks-dir`);
+  const headRun = timed('tsdb-head bench', process.execPath, [HEAD_BENCH, String(targets), String(perTarget), '240', '--chunks-dir']);
   const head = JSON.parse(headRun.stdout.trim().split('\n').pop()!) as Record<string, number>;
 
   const bps = (d: Disk): number => d.countedBytes / ds.samples;
@@ -207,9 +209,10 @@ try {
       `not counted: ${oursDisk.notCounted}`,
   );
   console.log(
-    `ours, head in-process (tsdb-head.ts, ${head.series} series × 240 samples): append ${(head.appendSamplesPerCpuSec / 1e6).toFixed(2)} M samples per CPU-s ` +
+    `ours, head in-process (tsdb-head.ts, ${head.series} series × 240 samples): append by series ref (scrape cache, push ingest) ${(head.appendByRefSamplesPerCpuSec / 1e6).toFixed(2)} M samples per CPU-s ` +
+      `(${(head.appendByRefSamplesPerSec / 1e6).toFixed(2)} M/s wall), by labels ${(head.appendSamplesPerCpuSec / 1e6).toFixed(2)} M per CPU-s ` +
       `(${(head.appendSamplesPerSec / 1e6).toFixed(2)} M/s wall); head ${head.headBytesPerSeries} B per active series at 120 samples per chunk ` +
-      `(${head.activeBytesPerSeriesWithoutSealedChunks} B without sealed chunks); select ${head.selectSeries} series × 1 h: ` +
+      `(sealed chunks in chunks_head/: ${head.chunkFileBytesPerSeries} B per series on disk); select ${head.selectSeries} series × 1 h: ` +
       `${(head.selectSamplesPerCpuSec / 1e6).toFixed(2)} M samples per CPU-s (${(head.selectSamplesPerSec / 1e6).toFixed(2)} M/s wall)`,
   );
   const onDisk = (d: Disk, t: Timed) => ({
@@ -234,8 +237,10 @@ try {
         ...onDisk(oursDisk, ours),
         appendSamplesPerCpuSec: head.appendSamplesPerCpuSec,
         appendSamplesPerSec: head.appendSamplesPerSec,
+        appendByRefSamplesPerCpuSec: head.appendByRefSamplesPerCpuSec,
+        appendByRefSamplesPerSec: head.appendByRefSamplesPerSec,
         headBytesPerSeries: head.headBytesPerSeries,
-        activeBytesPerSeriesWithoutSealedChunks: head.activeBytesPerSeriesWithoutSealedChunks,
+        chunkFileBytesPerSeries: head.chunkFileBytesPerSeries,
         selectSeries: head.selectSeries,
         selectSamplesPerSec: head.selectSamplesPerSec,
         selectSamplesPerCpuSec: head.selectSamplesPerCpuSec,
