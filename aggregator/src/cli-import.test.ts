@@ -138,6 +138,15 @@ describe('tsdb import openmetrics', () => {
     expect(bad.stdout).toContain('1 × sample without a timestamp (backfill needs one); first: y');
   });
 
+  it('CLI: --max-samples-in-memory bounds the head and must be a positive integer', () => {
+    const r = runCli(['tsdb', 'import', 'openmetrics', file('cli-bounded.om', GOOD), '--storage.tsdb.path', fresh(), '--max-samples-in-memory=4']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/head: +written to blocks 1×, at most 9 samples in memory/);
+    const bad = runCli(['tsdb', 'import', 'openmetrics', file('cli-bounded.om', GOOD), '--max-samples-in-memory=0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-samples-in-memory: expected a positive integer, got "0"');
+  });
+
   it('CLI: a missing file is an error, not a crash', () => {
     const r = runCli(['tsdb', 'import', 'openmetrics', path.join(dir, 'nope.om'), '--storage.tsdb.path', fresh()]);
     expect(r.status).toBe(1);

@@ -19,10 +19,16 @@ counted by reason. Samples older than what the store holds are taken at any age
 (out of order); an exact repeat of a stored sample is a no-op, so importing the same
 file twice is harmless.
 
+Memory is bounded by --max-samples-in-memory whatever the file's size: whenever the
+head holds that many samples it is written into blocks, and the overlapping blocks
+this makes are merged at the end (the file is read once).
+
 Flags:
-  --storage.tsdb.path=DIR   TSDB directory (default data/aggregator).
-  --batch.samples=N         Samples per transaction (default 10000).
-  -h, --help                Show this help.
+  --storage.tsdb.path=DIR      TSDB directory (default data/aggregator).
+  --batch.samples=N            Samples per transaction (default 10000).
+  --max-samples-in-memory=N    Samples held in the head at most (default 10000000);
+                               see docs/tsdb.md "Import" for the memory it takes.
+  -h, --help                   Show this help.
 
 Exit code 0 when every line was imported, 1 when some were rejected or the import
 failed, 2 on a usage error.
@@ -50,8 +56,9 @@ function rate(samples: number, ms: number): number {
 function progressLine(p: ImportProgress): string {
   const pct = p.totalBytes > 0 ? ((p.bytesRead / p.totalBytes) * 100).toFixed(1) : '100.0';
   const mb = (n: number): string => (n / 1048576).toFixed(1);
+  const what = p.cuts > 0 ? `importing (head written to blocks ${p.cuts}×)` : 'importing';
   return (
-    `importing: ${pct}% (${mb(p.bytesRead)}/${mb(p.totalBytes)} MiB), ${p.samples} samples, ` +
+    `${what}: ${pct}% (${mb(p.bytesRead)}/${mb(p.totalBytes)} MiB), ${p.samples} samples, ` +
     `${p.series} series, ${p.rejected} rejected, ${rate(p.samples, p.elapsedMs)} samples/s`
   );
 }
@@ -65,6 +72,7 @@ export function formatSummary(s: ImportSummary): string {
     `  lines:      ${s.lines} (${s.bytes} bytes)`,
     `  took:       ${(s.durationMs / 1000).toFixed(2)}s (${rate(s.samples, s.durationMs)} samples/s)`,
     `  blocks:     ${s.blocks} in the store`,
+    `  head:       written to blocks ${s.cuts}×, at most ${s.peakHeadSamples} samples in memory`,
     `  rejected:   ${s.rejectedTotal}`,
   ];
   for (const [reason, r] of s.rejected) out.push(`    ${r.count} × ${reason}; first: ${r.first}`);
@@ -90,6 +98,7 @@ export async function tsdbCommand(argv: readonly string[], io: ImportIo): Promis
       options: {
         'storage.tsdb.path': { type: 'string', default: 'data/aggregator' },
         'batch.samples': { type: 'string', default: '10000' },
+        'max-samples-in-memory': { type: 'string', default: '10000000' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: true,
@@ -104,11 +113,16 @@ export async function tsdbCommand(argv: readonly string[], io: ImportIo): Promis
   if (parsed.positionals.length !== 1) throw new UsageError('tsdb import openmetrics: expected exactly one FILE');
   const batch = Number(parsed.values['batch.samples']);
   if (!Number.isSafeInteger(batch) || batch <= 0) throw new UsageError('--batch.samples: expected a positive integer');
+  const maxSamples = Number(parsed.values['max-samples-in-memory']);
+  if (!Number.isSafeInteger(maxSamples) || maxSamples <= 0) {
+    throw new UsageError(`--max-samples-in-memory: expected a positive integer, got ${JSON.stringify(parsed.values['max-samples-in-memory'])}`);
+  }
   let shown = false;
   const summary = await importOpenMetrics({
     file: parsed.positionals[0]!,
     dir: parsed.values['storage.tsdb.path']!,
     batchSamples: batch,
+    maxSamplesInMemory: maxSamples,
     progressEveryMs: io.isTty ? 200 : 5000,
     onProgress(p, final) {
       if (io.isTty) {

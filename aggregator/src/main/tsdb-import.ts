@@ -4,8 +4,15 @@
  * the shared stream parser; samples go through the ordinary Appender seam in transactions
  * of about `batchSamples` samples, so an import is as durable as any other write.
  *
- * At the end the whole head is written into blocks (Tsdb.compactHead({ all: true })), so the
- * data ends up on disk like promtool's, and the WAL is checkpointed down to series records.
+ * Memory is bounded by `maxSamplesInMemory` whatever the file's size, in one read of the
+ * file (parsing is most of an import's CPU time, so promtool's read per block would cost
+ * several times more). Whenever the head holds that many samples, it is written into blocks
+ * (Tsdb.compact({ all: true, headOnly: true })), which empties it and checkpoints the WAL. A
+ * file holds one family after another, each spanning the whole time range, so what follows a
+ * cut is mostly older than the head's new floor: it goes to the head's out-of-order store
+ * (the window is unbounded here) and, at the next cut, into blocks that overlap the earlier
+ * ones. At the end, the store's usual compaction merges overlapping blocks (vertical
+ * compaction, each range once) and then into larger ones.
  *
  * Unlike promtool, one bad line does not abort the import: the line is reported with its
  * reason, parsing restarts on the next line with a fresh parser (the family context of the
@@ -29,6 +36,12 @@ export interface ImportOptions {
   batchSamples?: number;
   /** Bytes read at a time (default 256 KiB). */
   chunkBytes?: number;
+  /**
+   * Samples held in the head at most, plus those of one read chunk (default 10,000,000; see
+   * docs/tsdb.md, "Import", for the memory it takes): the head is written into blocks
+   * whenever it holds that many. Infinity: once, at the end.
+   */
+  maxSamplesInMemory?: number;
   /** Called at most every `progressEveryMs` and once at the end (final = true). */
   onProgress?: (p: ImportProgress, final: boolean) => void;
   progressEveryMs?: number;
@@ -42,6 +55,8 @@ export interface ImportProgress {
   samples: number;
   series: number;
   rejected: number;
+  /** Times the head was written into blocks so far (not counting the last one). */
+  cuts: number;
   elapsedMs: number;
 }
 
@@ -67,9 +82,14 @@ export interface ImportSummary {
   durationMs: number;
   /** Blocks in the store after the import. */
   blocks: number;
+  /** Times the head was written into blocks, the last one included. */
+  cuts: number;
+  /** The most samples the head held (just before it was written into blocks). */
+  peakHeadSamples: number;
 }
 
 const NO_TIMESTAMP = 'sample without a timestamp (backfill needs one)';
+const DEFAULT_MAX_SAMPLES_IN_MEMORY = 10_000_000;
 
 /** Counts '\n' bytes in buf[from, to). */
 function countLines(buf: Uint8Array, from: number, to: number): number {
@@ -92,13 +112,15 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
   const clock = opts.clock ?? new RealClock();
   const batch = opts.batchSamples ?? 10_000;
   const every = opts.progressEveryMs ?? 1000;
+  const budget = opts.maxSamplesInMemory ?? DEFAULT_MAX_SAMPLES_IN_MEMORY;
+  if (!(budget >= 1)) throw new RangeError(`maxSamplesInMemory must be at least 1, got ${budget}`);
   const started = clock.monotonic();
   const totalBytes = fs.statSync(opts.file).size;
   const fd = fs.openSync(opts.file, 'r');
   // A file holds one family after another, each spanning the whole time range: lift the
   // head's append window so each series is in order on its own, and the out-of-order window
-  // so a file can go under data the store already holds, at any age (promtool writes blocks
-  // for any time range too).
+  // so a file can go under data the store already holds, or under a cut, at any age
+  // (promtool writes blocks for any time range too).
   let db;
   try {
     db = await openTsdb({
@@ -107,7 +129,8 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       fsync: 'always',
       appendWindowMs: Infinity,
       outOfOrderTimeWindowMs: Infinity,
-      // Blocks are cut once, at the end (see below); no retention on imported data.
+      // Blocks are cut when the head is full and at the end (see below); no retention on
+      // imported data.
       compactIntervalMs: 0,
       retentionMs: 0,
     });
@@ -120,6 +143,10 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
   let rejectedTotal = 0;
   let samples = 0;
   let pending = 0;
+  /** Samples appended since the head was last written into blocks. */
+  let sinceCut = 0;
+  let cuts = 0;
+  let peakHeadSamples = 0;
   let minTime = Infinity;
   let maxTime = -Infinity;
   let app: Appender = db.appender();
@@ -163,6 +190,7 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       seriesKeys.add(s.labels.key);
       samples++;
       pending++;
+      sinceCut++;
       if (t < minTime) minTime = t;
       if (t > maxTime) maxTime = t;
     },
@@ -214,7 +242,23 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
     inflight = a.commit();
     inflight.catch(() => undefined); // rethrown below, by the next commit or the last one
     if (previous) await previous;
-    if (last) await inflight;
+    if (last) {
+      const current = inflight;
+      inflight = undefined;
+      await current;
+    }
+  };
+
+  /**
+   * Writes the whole head into blocks (which empties it and checkpoints the WAL); only the
+   * last cut also merges blocks, so each range is merged once, at the end.
+   */
+  const cut = async (last: boolean): Promise<void> => {
+    await commit(true);
+    peakHeadSamples = Math.max(peakHeadSamples, db.head.stats().samples);
+    await db.compactHead({ all: true, headOnly: !last });
+    if (sinceCut > 0) cuts++;
+    sinceCut = 0;
   };
 
   const progress = (final: boolean): void => {
@@ -223,7 +267,7 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
     if (!final && now - lastProgress < every) return;
     lastProgress = now;
     opts.onProgress(
-      { bytesRead, totalBytes, samples, series: seriesKeys.size, rejected: rejectedTotal, elapsedMs: now - started },
+      { bytesRead, totalBytes, samples, series: seriesKeys.size, rejected: rejectedTotal, cuts, elapsedMs: now - started },
       final,
     );
   };
@@ -243,7 +287,10 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       }
       feed(data, 0, lf + 1);
       carry = Buffer.from(data.subarray(lf + 1));
-      if (pending >= batch) await commit();
+      if (sinceCut >= budget) {
+        opts.logger?.info({ samples: sinceCut, bytesRead, totalBytes }, 'import: head full, writing it into blocks');
+        await cut(false);
+      } else if (pending >= batch) await commit();
       progress(false);
     }
     try {
@@ -254,10 +301,9 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
       if (!(e instanceof ParseError)) throw e;
       reject(e.reason, () => `${opts.file}:${lineBase + e.line}:${e.column}: ${e.reason}`);
     }
-    await commit(true);
-    // Leave the data in blocks, as promtool does: the whole head is cut into 2h blocks, which
-    // the store's usual compaction then merges into larger ones.
-    await db.compactHead({ all: true });
+    // Leave the data in blocks, as promtool does: the whole head is cut into 2h blocks, and
+    // the store's usual compaction merges overlapping ones, then into larger ones.
+    await cut(true);
     blocks = db.blocks.length;
     progress(true);
   } catch (e) {
@@ -281,5 +327,7 @@ export async function importOpenMetrics(opts: ImportOptions): Promise<ImportSumm
     rejectedTotal,
     durationMs: clock.monotonic() - started,
     blocks,
+    cuts,
+    peakHeadSamples,
   };
 }

@@ -109,10 +109,13 @@ export function writeSection(out: Bytes, payload: Bytes): void {
 export class BlockCorruptError extends TsdbError {
   declare readonly code: 'ERR_BLOCK_CORRUPT';
   readonly file: string;
+  /** The reason alone, without the file. */
+  readonly why: string;
   constructor(file: string, why: string) {
     super('ERR_BLOCK_CORRUPT', `corrupt block file ${file}: ${why}`);
     this.name = 'BlockCorruptError';
     this.file = file;
+    this.why = why;
   }
 }
 

@@ -432,6 +432,95 @@ describe('corrupt blocks', () => {
     }
   });
 
+  for (const [what, damage, why] of [
+    [
+      'a bad checksum',
+      (f: string) => {
+        const b = fs.readFileSync(f);
+        b[b.length - 6] ^= 0x40;
+        fs.writeFileSync(f, b);
+      },
+      /checksum/,
+    ],
+    ['a truncated file', (f: string) => fs.truncateSync(f, 12), /truncated|too short|length/],
+    // Unreadable for root too: a directory where the file should be.
+    [
+      'a directory in its place',
+      (f: string) => {
+        fs.rmSync(f);
+        fs.mkdirSync(f);
+      },
+      /EISDIR/,
+    ],
+  ] as const) {
+    it(`refuses to open, the block left whole, when a block's tombstones file has ${what} (as Prometheus)`, async () => {
+      const t = tempDir('blocks-tomb-bad');
+      try {
+        const { dirs, want } = await threeBlocks(t.dir);
+        const db = await openTsdb(opts(t.dir, { maxBlockRangeMs: 2 * H }));
+        await db.deleteSeries([Matcher.equal('i', '1')]);
+        const deleted = dump(db);
+        expect(deleted.size).toBe(want.size - 1);
+        await db.close();
+        const file = path.join(dirs[1], 'tombstones');
+        expect(fs.existsSync(file)).toBe(true);
+        const files = (d: string) => fs.readdirSync(d, { recursive: true }).map(String).sort();
+        const before = files(dirs[1]);
+        damage(file);
+        const logger = memoryLogger();
+        let err: unknown;
+        await openTsdb(opts(t.dir, { logger })).then(
+          (x) => x.close(),
+          (e: unknown) => (err = e),
+        );
+        expect(err).toMatchObject({ code: 'ERR_BLOCK_TOMBSTONES', file, block: path.basename(dirs[1]) });
+        expect((err as Error).message).toContain(`tombstones file ${file} is unreadable`);
+        expect((err as { why: string }).why).toMatch(why);
+        expect(logger.at('error')[0].msg).toBe('unreadable block tombstones: the store does not open');
+        // Nothing moved, nothing deleted, the lock released.
+        expect(fs.readdirSync(t.dir).filter((n) => n.includes('.corrupt'))).toEqual([]);
+        expect(files(dirs[1])).toEqual(before);
+        // The operator moves the damaged file aside: the block is served without its deletions.
+        fs.renameSync(file, `${file}.damaged`);
+        const again = await openTsdb(opts(t.dir, { maxBlockRangeMs: 2 * H }));
+        expect(again.blocks).toHaveLength(3);
+        const got = dump(again);
+        expect(got).toEqual(new Map([...deleted, ...[...want].filter(([k]) => !deleted.has(k)).map(([k, v]) => [k, v.filter(([ts]) => ts >= T0 + 2 * H && ts < T0 + 4 * H)] as const)]));
+        await again.close();
+      } finally {
+        t.cleanup();
+      }
+    });
+  }
+
+  it('deletes a block with unreadable tombstones that a newer block replaced', async () => {
+    const t = tempDir('blocks-tomb-parent');
+    try {
+      const db = await openTsdb(opts(t.dir));
+      await fill(db, 3, T0, T0 + 6 * H, 600_000);
+      await db.compactHead({ all: true });
+      const want = dump(db);
+      const parents = db.blocks[0].meta.compaction.parents!;
+      await db.close();
+      // A parent the compaction did not delete before a crash, with a damaged tombstones file.
+      const parent = path.join(t.dir, parents[0]);
+      fs.cpSync(db.blocks[0].dir, parent, { recursive: true });
+      const meta = JSON.parse(fs.readFileSync(path.join(parent, 'meta.json'), 'utf8'));
+      meta.ulid = parents[0];
+      meta.compaction = { level: 1, sources: [parents[0]] };
+      fs.writeFileSync(path.join(parent, 'meta.json'), JSON.stringify(meta));
+      fs.writeFileSync(path.join(parent, 'tombstones'), 'garbage');
+      const logger = memoryLogger();
+      const again = await openTsdb(opts(t.dir, { logger }));
+      expect(fs.existsSync(parent)).toBe(false);
+      expect(logger.at('warn').map((x) => x.msg)).toContain('deleting a block with unreadable tombstones already compacted into another');
+      expect(dump(again)).toEqual(want);
+      await again.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('opens with an unreadable head-tombstones.json moved aside', async () => {
     const t = tempDir('blocks-head-tomb');
     try {
@@ -473,7 +562,7 @@ describe('corrupt blocks', () => {
       fs.mkdirSync(path.join(t.dir, '01JZZZZZZZZZZZZZZZZZZZZZZZ.tmp'));
       const again = await openTsdb(opts(t.dir));
       expect(again.blocks).toHaveLength(1);
-      expect(fs.readdirSync(t.dir).filter((n) => n !== 'wal' && n !== 'lock')).toEqual([again.blocks[0].meta.ulid]);
+      expect(fs.readdirSync(t.dir).filter((n) => n !== 'wal' && n !== 'lock' && n !== 'chunks_head')).toEqual([again.blocks[0].meta.ulid]);
       expect(dump(again)).toEqual(want);
       await again.close();
     } finally {

@@ -158,7 +158,11 @@ export async function writeBlock(opts: WriteBlockOptions): Promise<WrittenBlock 
     return { meta, dir: final, bytes: index.length + w.bytes };
   } catch (e) {
     w.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // Left for the next open, which removes *.tmp directories; the write's error matters.
+    }
     throw e;
   }
 }

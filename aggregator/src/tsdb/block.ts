@@ -29,6 +29,7 @@ import {
   Reader,
   SEGMENT_SPLIT,
   segmentFileName,
+  TOMBSTONES_FILE,
   type BlockMeta,
 } from './block-format.js';
 import { CM, decodeChunks, parseIndex, type ParsedIndex } from './block-index.js';
@@ -36,7 +37,7 @@ import { BlockSeries } from './block-series.js';
 import { XorIterator } from './chunk-xor.js';
 import { EMPTY_POSTINGS, postingsForMatchers, type Postings, type PostingsIndex } from './postings.js';
 import { Tombstones } from './tombstones.js';
-import { tsdbClosed } from './tsdb-errors.js';
+import { BlockTombstonesError, tsdbClosed } from './tsdb-errors.js';
 import { crc32 } from './wal-record.js';
 
 const LOOKUP_CACHE_CHUNKS = 2048;
@@ -90,7 +91,10 @@ export class Block implements PostingsIndex {
     this.bytes = bytes;
   }
 
-  /** Opens and validates a block directory; throws BlockCorruptError naming the bad file. */
+  /**
+   * Opens and validates a block directory; throws BlockCorruptError naming the bad file, or
+   * BlockTombstonesError when everything but its tombstones file is sound.
+   */
   static open(dir: string): Block {
     const metaFile = path.join(dir, META_FILE);
     let metaText: string;
@@ -111,7 +115,18 @@ export class Block implements PostingsIndex {
       throw new BlockCorruptError(indexFile, `cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     const index = parseIndex(indexBuf, indexFile);
-    const tombstones = Tombstones.read(dir);
+    // Tombstones are checked last: a block whose index or chunks are bad is moved aside
+    // whatever its tombstones; one with only bad tombstones keeps the store from opening.
+    let tombstones: Tombstones;
+    let badTombstones: BlockTombstonesError | undefined;
+    try {
+      tombstones = Tombstones.read(dir);
+    } catch (e) {
+      const file = e instanceof BlockCorruptError ? e.file : path.join(dir, TOMBSTONES_FILE);
+      const why = e instanceof BlockCorruptError ? e.why : e instanceof Error ? e.message : String(e);
+      badTombstones = new BlockTombstonesError(meta.ulid, file, why);
+      tombstones = new Tombstones();
+    }
     let bytes = indexBuf.length + tombstones.fileBytes;
     const block = new Block(dir, meta, index, tombstones, 0);
     // Every referenced segment must exist, start with our header and be long enough.
@@ -140,6 +155,7 @@ export class Block implements PostingsIndex {
         block.#segSizes.set(seg, size);
         bytes += size;
       }
+      if (badTombstones !== undefined) throw badTombstones;
     } catch (e) {
       block.#closeFiles();
       throw e;

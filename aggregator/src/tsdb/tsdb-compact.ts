@@ -30,6 +30,7 @@ import type { Head } from './head.js';
 import { HeadQuerier } from './head-querier.js';
 import type { HeadTombstones } from './head-tombstones.js';
 import { postingsForMatchers } from './postings.js';
+import { BlockTombstonesError } from './tsdb-errors.js';
 import type { TsdbMetrics } from './tsdb-metrics.js';
 import { hasSample, mergeSeriesLists, SnapshotSource, TrimmedSeries, type QuerySource } from './tsdb-querier.js';
 import type { Tsdb } from './tsdb.js';
@@ -40,6 +41,8 @@ interface PendingCut {
   src: SnapshotSource;
   through: number;
   before: number;
+  /** Block ranges (their start) already written: a retry after a failure skips them. */
+  written: Set<number>;
 }
 const pendingCuts = new WeakMap<Tsdb, PendingCut[]>();
 
@@ -51,9 +54,15 @@ const byTime = (a: Block, b: Block): number => a.minTime - b.minTime || (a.meta.
  * moved aside to `<ulid>.corrupt` so the store opens without it (never a crash loop); blocks
  * that a newer block lists as parents (a compaction that crashed before deleting them) are
  * deleted.
+ *
+ * A block that is sound but for its tombstones file is neither moved aside nor opened: its
+ * data is whole, but without the tombstones it would serve deleted samples again. Unless a
+ * newer block replaced it (then it is deleted as a parent), the store refuses to open with a
+ * BlockTombstonesError naming the file, as Prometheus does (docs/tsdb.md, "Damaged tombstones").
  */
 export function loadBlocks(dir: string, logger: TsdbLogger, metrics: TsdbMetrics): Block[] {
   const blocks: Block[] = [];
+  const badTombstones: { dir: string; err: BlockTombstonesError }[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
     const p = path.join(dir, e.name);
@@ -66,6 +75,10 @@ export function loadBlocks(dir: string, logger: TsdbLogger, metrics: TsdbMetrics
     try {
       blocks.push(Block.open(p));
     } catch (err) {
+      if (err instanceof BlockTombstonesError) {
+        badTombstones.push({ dir: p, err });
+        continue;
+      }
       const file = err instanceof BlockCorruptError ? err.file : p;
       const aside = moveAside(p);
       metrics.blocksCorrupted++;
@@ -74,6 +87,19 @@ export function loadBlocks(dir: string, logger: TsdbLogger, metrics: TsdbMetrics
   }
   const parents = new Set<string>();
   for (const b of blocks) for (const u of b.meta.compaction.parents ?? []) parents.add(u);
+  const refused = badTombstones.filter(({ dir: p, err }) => {
+    if (!parents.has(path.basename(p))) return true;
+    logger.warn({ block: err.block, file: err.file, why: err.why }, 'deleting a block with unreadable tombstones already compacted into another');
+    deleteBlockDir(p);
+    return false;
+  });
+  if (refused.length > 0) {
+    for (const { err } of refused) {
+      logger.error({ block: err.block, file: err.file, why: err.why }, 'unreadable block tombstones: the store does not open');
+    }
+    for (const b of blocks) b.close();
+    throw refused[0].err;
+  }
   const kept: Block[] = [];
   for (const b of blocks) {
     if (parents.has(b.meta.ulid)) {
@@ -138,15 +164,21 @@ function applyHeadTombstones(list: Series[], tomb: HeadTombstones, mint: number,
 
 const newBlockId = (db: Tsdb): string => newUlid(db.clock.now(), randomBytes);
 
-/** Cuts the head, compacts blocks, applies retention. */
-export async function runCompaction(db: Tsdb, opts: { all?: boolean }): Promise<void> {
+/** Cuts the head, compacts blocks, applies retention (only the first with `headOnly`). */
+export async function runCompaction(db: Tsdb, opts: { all?: boolean; headOnly?: boolean }): Promise<void> {
   const m = db.metricsTsdb;
   quarantineCorrupt(db);
   const pending = pendingCuts.get(db) ?? [];
   pendingCuts.set(db, pending);
-  while (pending.length > 0) {
-    await writeCut(db, pending[0]);
-    pending.shift();
+  if (pending.length > 0) {
+    // Cuts whose block writes failed before: retried first, then the WAL is checkpointed up
+    // to the newest of them, as the cut itself would have done.
+    let last: PendingCut | undefined;
+    while (pending.length > 0) {
+      await writeCut(db, pending[0]);
+      last = pending.shift();
+    }
+    await finishCut(db, last!);
   }
   for (;;) {
     if (db.closed) return;
@@ -157,6 +189,7 @@ export async function runCompaction(db: Tsdb, opts: { all?: boolean }): Promise<
     m.headCompactions++;
     m.compactionMsSum += db.clock.monotonic() - t0;
   }
+  if (opts.headOnly === true) return;
   for (;;) {
     if (db.closed) return;
     const t0 = db.clock.monotonic();
@@ -207,16 +240,19 @@ async function cutHead(db: Tsdb, all: boolean): Promise<boolean> {
   const dropped = head.truncate(before);
   db.metricsTsdb.headTruncations++;
   db.logger.info({ before, samples: dropped }, 'head truncated');
-  const cut: PendingCut = { src, through, before };
+  const cut: PendingCut = { src, through, before, written: new Set() };
   const pending = pendingCuts.get(db)!;
   pending.push(cut);
   await writeCut(db, cut);
   pending.splice(pending.indexOf(cut), 1);
-  if (pending.length === 0) {
-    if (db.headTombstones.dropBefore(before)) db.headTombstones.write();
-    await db.checkpoint({ through, mint: before });
-  }
+  if (pending.length === 0) await finishCut(db, cut);
   return true;
+}
+
+/** Every cut up to `cut` is in blocks: drop what they hold from head tombstones and the WAL. */
+async function finishCut(db: Tsdb, cut: PendingCut): Promise<void> {
+  if (db.headTombstones.dropBefore(cut.before)) db.headTombstones.write();
+  await db.checkpoint({ through: cut.through, mint: cut.before });
 }
 
 /** Writes a head snapshot as one block per block range, then stops serving it from memory. */
@@ -236,6 +272,7 @@ async function writeCut(db: Tsdb, cut: PendingCut): Promise<void> {
   const written: Block[] = [];
   try {
     for (const start of [...starts].sort((a, b) => a - b)) {
+      if (cut.written.has(start)) continue;
       const ulid = newBlockId(db);
       const w = await writeBlock({
         parentDir: db.dir,
@@ -251,13 +288,18 @@ async function writeCut(db: Tsdb, cut: PendingCut): Promise<void> {
         },
       });
       if (w !== undefined) written.push(Block.open(w.dir));
+      cut.written.add(start);
     }
   } catch (e) {
-    // Blocks written so far stay (their data also stays in the snapshot and the WAL).
+    // Blocks written so far stay (their data also stays in the snapshot and the WAL, and the
+    // retry skips their ranges); writeBlock removed the partial `<ulid>.tmp` directory.
     db.blocks = [...db.blocks, ...written].sort(byTime);
     if (!db.closed) {
       db.metricsTsdb.compactionsFailed++;
-      db.logger.error({ err: (e as Error).message }, 'writing head block failed; its data stays in memory and the WAL');
+      db.logger.error(
+        { err: (e as Error).message, blocksWritten: cut.written.size, blocksLeft: starts.size - cut.written.size },
+        'writing head block failed; its data stays in memory and the WAL, retried at the next compaction',
+      );
     }
     throw e;
   }

@@ -75,6 +75,15 @@ describe('TSDB error codes', () => {
       fs.writeFileSync(seg, bytes);
       seen.add(await codeOf(() => dump(other)));
       await other.close();
+      // A block whose tombstones file is unreadable keeps the store from opening.
+      const third = await openTsdb({ ...opts, dir: path.join(t.dir, 'third') });
+      const app3 = third.appender();
+      app3.append(l, Date.UTC(2026, 0, 1), 1);
+      await app3.commit();
+      await third.compactHead({ all: true });
+      fs.writeFileSync(path.join(third.blocks[0].dir, 'tombstones'), 'not tombstones');
+      await third.close();
+      seen.add(await codeOf(() => openTsdb({ ...opts, dir: path.join(t.dir, 'third') })));
       expect([...seen].sort()).toEqual([...TSDB_ERROR_CODES].sort());
     } finally {
       t.cleanup();

@@ -14,7 +14,12 @@ export type TsdbErrorCode =
   /** A WAL segment that must be whole (read for a checkpoint) is not. */
   | 'ERR_WAL_CORRUPT'
   /** A block file is unreadable: bad meta.json, index, chunk segment or chunk checksum. */
-  | 'ERR_BLOCK_CORRUPT';
+  | 'ERR_BLOCK_CORRUPT'
+  /**
+   * A block's tombstones file is unreadable: the store refuses to open rather than serve the
+   * samples deleted from that block again (as Prometheus). The block itself is left as it is.
+   */
+  | 'ERR_BLOCK_TOMBSTONES';
 
 export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
   'ERR_TSDB_LOCKED',
@@ -22,6 +27,7 @@ export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
   'ERR_WAL_WRITE',
   'ERR_WAL_CORRUPT',
   'ERR_BLOCK_CORRUPT',
+  'ERR_BLOCK_TOMBSTONES',
 ];
 
 export class TsdbError extends EdgepromError {
@@ -61,4 +67,29 @@ export function walWriteFailed(cause: unknown): TsdbError {
 
 export function walCorrupt(message: string): TsdbError {
   return new TsdbError('ERR_WAL_CORRUPT', message);
+}
+
+/**
+ * A block's `tombstones` file cannot be read (bad checksum, truncated, not a file, no
+ * permission). Tombstones are the only record of a deletion: opening the block without them
+ * would serve deleted samples again, so the store does not open (Prometheus's OpenBlock fails
+ * the same way). `why` is the reader's reason, `file` the tombstones file.
+ */
+export class BlockTombstonesError extends TsdbError {
+  declare readonly code: 'ERR_BLOCK_TOMBSTONES';
+  readonly block: string;
+  readonly file: string;
+  readonly why: string;
+  constructor(block: string, file: string, why: string) {
+    super(
+      'ERR_BLOCK_TOMBSTONES',
+      `block ${block}: tombstones file ${file} is unreadable (${why}); the store does not open rather than ` +
+        `serve the samples deleted from this block again. Restore the file; or move it aside to serve the block ` +
+        `without its deletions (then delete those series again); or move the block directory aside`,
+    );
+    this.name = 'BlockTombstonesError';
+    this.block = block;
+    this.file = file;
+    this.why = why;
+  }
 }

@@ -45,7 +45,7 @@ import { syncDirSync } from './wal-files.js';
 import { silentLogger, WalWriter, type FsyncPolicy, type TsdbLogger, type WalMetrics } from './wal-writer.js';
 
 export interface TsdbOptions extends HeadOptions {
-  /** Storage directory; created if missing. Holds `lock`, `wal/` and the blocks. */
+  /** Storage directory; created if missing. Holds `lock`, `wal/`, `chunks_head/` and the blocks. */
   dir: string;
   clock?: Clock;
   /** pino-compatible; default silent. Replay repairs are logged at warn. */
@@ -198,6 +198,7 @@ export class Tsdb implements Storage {
     fs.mkdirSync(dir, { recursive: true });
     const lock = acquireDirLock(dir, logger);
     let blocks: Block[] = [];
+    let head: Head | undefined;
     try {
       const walDir = path.join(dir, 'wal');
       if (!fs.existsSync(walDir)) {
@@ -207,10 +208,12 @@ export class Tsdb implements Storage {
       const metrics = newTsdbMetrics();
       blocks = loadBlocks(dir, logger, metrics);
       const headTombstones = HeadTombstones.load(dir, logger);
-      const head = new Head({ ...opts, chunkRangeMs: range, clock });
+      // Sealed head chunks go to <dir>/chunks_head (emptied here; replay below refills it).
+      head = new Head({ ...opts, chunkRangeMs: range, clock, logger, chunksDir: path.join(dir, 'chunks_head') });
+      const h = head;
       let db: Tsdb | undefined;
-      head.olderLookup = (labels, t) => findOlder(head, db?.blocks ?? blocks, db?.snapshots ?? [], labels, t);
-      head.olderNewest = (labels) => findNewestOlder(head, db?.blocks ?? blocks, db?.snapshots ?? [], labels);
+      head.olderLookup = (labels, t) => findOlder(h, db?.blocks ?? blocks, db?.snapshots ?? [], labels, t);
+      head.olderNewest = (labels) => findNewestOlder(h, db?.blocks ?? blocks, db?.snapshots ?? [], labels);
       // Nothing older than the newest block's end is appended in order (as Prometheus's head).
       if (blocks.length > 0) head.setMinValidTime(Math.max(...blocks.map((b) => b.maxTime)));
       const { walRefs, nextWalRef, stats } = replayInto(head, walDir, logger, clock);
@@ -241,6 +244,7 @@ export class Tsdb implements Storage {
       return db;
     } catch (e) {
       for (const b of blocks) b.close();
+      head?.close();
       lock.release();
       throw e;
     }
@@ -287,14 +291,16 @@ export class Tsdb implements Storage {
 
   /**
    * Cuts the head into blocks when it spans more than 1.5 block ranges (all of it with
-   * `all`), then compacts blocks and applies retention. One at a time; see tsdb-compact.ts.
+   * `all`), then compacts blocks and applies retention (not with `headOnly`: an import that
+   * cuts the head several times merges the blocks once, at the end). One at a time; see
+   * tsdb-compact.ts.
    */
-  compact(opts: { all?: boolean } = {}): Promise<void> {
+  compact(opts: { all?: boolean; headOnly?: boolean } = {}): Promise<void> {
     return this.#serial(() => runCompaction(this, opts));
   }
 
   /** Writes the whole head into blocks (import, tests), then compacts as compact() does. */
-  compactHead(opts: { all?: boolean } = { all: true }): Promise<void> {
+  compactHead(opts: { all?: boolean; headOnly?: boolean } = { all: true }): Promise<void> {
     return this.compact(opts);
   }
 
@@ -388,6 +394,7 @@ export class Tsdb implements Storage {
       await this.wal.close();
     } finally {
       for (const b of this.blocks) b.close();
+      this.head.close();
       this.#lock.release();
     }
   }
