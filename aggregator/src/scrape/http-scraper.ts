@@ -3,7 +3,12 @@
  * target sends gzip) to `onChunk`, so parsing and appending run while bytes arrive and the
  * body is never held whole. The body size limit is checked on the decoded bytes, as
  * Prometheus does (a body of exactly the limit fails too), and the timeout aborts the
- * request through an AbortSignal armed on the injected Clock.
+ * request through a timer armed on the injected Clock.
+ *
+ * A scrape loop prepares its request once (`prepareScrapeRequest`: the URL parsed, the
+ * headers as a raw array that Node writes without validating them again); per scrape,
+ * Node's client then only builds the request object. Parsing the URL and validating the
+ * headers each time was about a tenth of a 1,000-series scrape's CPU.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +18,8 @@ import { bodySizeLimit, httpStatus, network, scrapeTimeout } from './errors.js';
 
 export interface HttpScrapeOptions {
   url: string;
+  /** `prepareScrapeRequest` of the same url, timeout, compression and headers (built here if absent). */
+  prepared?: PreparedRequest;
   timeoutMs: number;
   /** 0: no limit. */
   bodySizeLimit: number;
@@ -35,6 +42,51 @@ export const USER_AGENT = 'edgeprom/0.1.0';
 const defaultHttpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 const defaultHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
 
+/** A target's request, built once: see the file comment. */
+export interface PreparedRequest {
+  readonly https: boolean;
+  readonly hostname: string;
+  readonly port: number;
+  readonly path: string;
+  /** Raw header pairs, Host first (Node adds none to a raw array). */
+  readonly headers: readonly string[];
+}
+
+export function prepareScrapeRequest(
+  url: string,
+  timeoutMs: number,
+  enableCompression: boolean,
+  extra?: Record<string, string>,
+): PreparedRequest {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const headers: Record<string, string> = {
+    Host: u.host,
+    Accept: SCRAPE_ACCEPT_HEADER,
+    'Accept-Encoding': enableCompression ? 'gzip' : 'identity',
+    'User-Agent': USER_AGENT,
+    'X-Prometheus-Scrape-Timeout-Seconds': String(timeoutMs / 1000),
+  };
+  // Later headers replace earlier ones of the same name, whatever its case.
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    for (const h of Object.keys(headers)) if (h.toLowerCase() === k.toLowerCase()) delete headers[h];
+    headers[k] = v;
+  }
+  for (const [k, v] of Object.entries(headers)) {
+    // What Node's setHeader would check per request, checked once.
+    http.validateHeaderName(k);
+    http.validateHeaderValue(k, v);
+  }
+  return {
+    https,
+    // URL keeps IPv6 hosts in brackets; the socket wants the bare address.
+    hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+    port: u.port === '' ? (https ? 443 : 80) : Number(u.port),
+    path: u.pathname + u.search,
+    headers: Object.entries(headers).flat(),
+  };
+}
+
 /**
  * Fetches the target. `onHeaders` learns the Content-Type before the first chunk; an error
  * thrown by `onChunk` (a parse error, a limit) aborts the request and rejects with it.
@@ -45,11 +97,9 @@ export function httpScrape(
   onChunk: (chunk: Uint8Array) => void,
 ): Promise<HttpScrapeResult> {
   return new Promise<HttpScrapeResult>((resolve, reject) => {
-    // Timeout, stop and failures all end the request through this signal. It is not handed
-    // to http.get: Node would then also emit an AbortError on the response stream.
-    const ac = new AbortController();
+    // Timeout, stop and failures all end the request here. The outer signal is not handed
+    // to Node: it would then also emit an AbortError on the response stream.
     let req: http.ClientRequest | undefined;
-    ac.signal.addEventListener('abort', () => req?.destroy(), { once: true });
     let done = false;
     const finish = (err: unknown, res?: HttpScrapeResult) => {
       if (done) return;
@@ -57,7 +107,7 @@ export function httpScrape(
       opts.clock.clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onOuterAbort);
       if (err !== undefined) {
-        ac.abort(err);
+        req?.destroy();
         reject(err);
       } else {
         resolve(res!);
@@ -68,19 +118,17 @@ export function httpScrape(
     if (opts.signal?.aborted) return onOuterAbort();
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-    const isHttps = opts.url.startsWith('https:');
-    const headers: Record<string, string> = {
-      Accept: SCRAPE_ACCEPT_HEADER,
-      'Accept-Encoding': opts.enableCompression ? 'gzip' : 'identity',
-      'User-Agent': USER_AGENT,
-      'X-Prometheus-Scrape-Timeout-Seconds': String(opts.timeoutMs / 1000),
-      ...opts.headers,
-    };
     try {
-      req = (isHttps ? https : http).get(opts.url, {
-        headers,
-        agent: opts.agent ?? (isHttps ? defaultHttpsAgent : defaultHttpAgent),
+      const p = opts.prepared ?? prepareScrapeRequest(opts.url, opts.timeoutMs, opts.enableCompression, opts.headers);
+      req = (p.https ? https : http).request({
+        method: 'GET',
+        hostname: p.hostname,
+        port: p.port,
+        path: p.path,
+        headers: p.headers as string[],
+        agent: opts.agent ?? (p.https ? defaultHttpsAgent : defaultHttpAgent),
       });
+      req.end();
     } catch (e) {
       return finish(network(opts.url, e));
     }

@@ -13,6 +13,13 @@
  * are keyed by their parsed pairs instead. A body that reorders a series's labels misses,
  * and the miss maps to the same final Labels (and stale entry) through the label lookup.
  *
+ * Known series before parsing: the scrape sink answers the parser's `knownSeries` (see
+ * ExpositionSink) from here, so a cached series' labels are not even read. Each entry
+ * remembers the entry that followed it in the last scrape (`follow`): bodies list their
+ * series in the same order scrape after scrape, so the guess for the next line is one
+ * comparison of its text (no hashing, no Map); when the guess fails,
+ * the text up to the first space outside quotes is looked up in the text map.
+ *
  * Staleness: each final series appended without an explicit timestamp has a StaleEntry,
  * stamped with the number of the scrape that last appended it. The previous scrape's entries
  * not stamped by the current one are the series that disappeared. A cached series reaches
@@ -30,9 +37,11 @@ export class StaleEntry {
   }
 }
 
-export interface Entry {
+export class Entry {
   /** Flat pairs of the parsed label set, to tell hash collisions apart ([] when keyed by text). */
   readonly raw: readonly string[];
+  /** The series text it is keyed by; undefined when keyed by `raw`. */
+  readonly text: string | undefined;
   /** Final labels; undefined for a series metric relabeling dropped. */
   readonly lset: Labels | undefined;
   lastIter: number;
@@ -43,8 +52,26 @@ export interface Entry {
    */
   ref: number;
   /** Next entry with the same hash. */
-  next: Entry | undefined;
+  next: Entry | undefined = undefined;
+  /** The entry whose sample came next in the last scrape that had this one: a guess. */
+  follow: Entry | undefined = undefined;
+  /** Forgotten by the cache (no longer a valid guess). */
+  gone = false;
+
+  constructor(raw: readonly string[], text: string | undefined, lset: Labels | undefined, lastIter: number, stale: StaleEntry | undefined, ref: number) {
+    this.raw = raw;
+    this.text = text;
+    this.lset = lset;
+    this.lastIter = lastIter;
+    this.stale = stale;
+    this.ref = ref;
+  }
 }
+
+const SP = 32;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const LF = 10;
 
 /**
  * 32-bit FNV-1a over names and values. Cheaper than building the label set's canonical key
@@ -78,11 +105,23 @@ export class ScrapeCache {
   /** Parsed series by their text in the body (the parser's fast path). */
   readonly #byText = new Map<string, Entry>();
   #size = 0;
+  /** Entries marked used by the current iteration: when all are, a flush has nothing to sweep. */
+  #used = 0;
   #lastHash = 0;
+  /** The entry of the first sample of the last scrape: the guess for the next one's first line. */
+  first: Entry | undefined;
+  /** Length of the text findText last looked up in vain. */
+  missedLength = 0;
   /** Stale entries of the series in `cur` or `prev`, by final labels key. */
   readonly #tracked = new Map<string, StaleEntry>();
   #cur: StaleEntry[] = [];
   #prev: StaleEntry[] = [];
+  /**
+   * How many entries of #prev the current scrape appended again: when all of them (the usual
+   * case), neither stale() nor iterDone() need to walk #prev (100,000 entries across 100
+   * targets, each a cache miss: measured ~0.2 ms a 1,000-series scrape).
+   */
+  #reseen = 0;
   /** Report series (`up`, ...) labels, built once per target. */
   readonly report = new Map<string, Labels>();
 
@@ -101,34 +140,83 @@ export class ScrapeCache {
     this.#lastHash = h;
     let e = this.#series.get(h);
     while (e !== undefined && !samePairs(e.raw, kv)) e = e.next;
-    if (e !== undefined) e.lastIter = this.iter;
+    if (e !== undefined) this.#use(e);
     return e;
+  }
+
+  #use(e: Entry): void {
+    if (e.lastIter !== this.iter) {
+      e.lastIter = this.iter;
+      this.#used++;
+    }
   }
 
   /** The entry of a series by its text in the body (marked used), or undefined when unknown. */
   getText(text: string): Entry | undefined {
     const e = this.#byText.get(text);
-    if (e !== undefined) e.lastIter = this.iter;
+    if (e !== undefined) this.#use(e);
+    return e;
+  }
+
+  /**
+   * The entry of the series text s has at p, followed by a space, for the parser's
+   * `knownSeries` (the line ends at the next newline or at `end`): `guess` when s has its
+   * text there, else the one keyed by the text up to the first space outside quotes. Marks
+   * it used. null: looked up, unknown (`missedLength` is the text's length); undefined: no
+   * text to look up (an escape, no space).
+   */
+  findText(guess: Entry | undefined, s: string, p: number, end: number): Entry | null | undefined {
+    if (guess !== undefined && !guess.gone) {
+      const t = guess.text;
+      const q = p + (t === undefined ? 0 : t.length);
+      // slice and === (a native compare) beat startsWith (a builtin call, char by char) by far.
+      if (t !== undefined && q < end && s.charCodeAt(q) === SP && s.slice(p, q) === t) {
+        this.#use(guess);
+        return guess;
+      }
+    }
+    let q = p;
+    let quoted = false;
+    for (; q < end; q++) {
+      const c = s.charCodeAt(q);
+      if (c === QUOTE) quoted = !quoted;
+      else if (c === SP) {
+        if (!quoted) break;
+      } else if (c === BACKSLASH || c === LF) return undefined;
+    }
+    if (q >= end) return undefined;
+    const e = this.#byText.get(s.slice(p, q));
+    if (e === undefined) {
+      this.missedLength = q - p;
+      return null;
+    }
+    this.#use(e);
     return e;
   }
 
   /** Adds the series `getText` just missed; lset undefined records a dropped series. */
-  addText(text: string, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): void {
+  addText(text: string, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): Entry {
     // A copy: the parser's text is a slice of the whole decoded chunk, which a kept slice
     // would keep alive.
     const key = Buffer.from(text, 'utf8').toString('utf8');
-    this.#byText.set(key, { raw: NO_PAIRS, lset, lastIter: this.iter, stale, ref, next: undefined });
+    const e = new Entry(NO_PAIRS, key, lset, this.iter, stale, ref);
+    this.#byText.set(key, e);
     this.#size++;
+    this.#used++;
+    return e;
   }
 
   /** Adds the series `get` just missed; lset undefined records a dropped series. */
-  add(raw: Labels, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): void {
+  add(raw: Labels, lset: Labels | undefined, stale: StaleEntry | undefined, ref = 0): Entry {
     const h = this.#lastHash;
     // An exact-size copy: the parser's array grew by pushes and has spare capacity, kept
     // for as long as the series is (measured: ~60 B a series).
-    const e: Entry = { raw: raw.pairs().slice(), lset, lastIter: this.iter, stale, ref, next: this.#series.get(h) };
+    const e = new Entry(raw.pairs().slice(), undefined, lset, this.iter, stale, ref);
+    e.next = this.#series.get(h);
     this.#series.set(h, e);
     this.#size++;
+    this.#used++;
+    return e;
   }
 
   #sweep(): void {
@@ -136,6 +224,8 @@ export class ScrapeCache {
       if (e.lastIter !== this.iter) {
         this.#byText.delete(k);
         this.#size--;
+        e.gone = true;
+        e.follow = undefined;
       }
     }
     for (const [h, first] of this.#series) {
@@ -144,6 +234,8 @@ export class ScrapeCache {
       for (let e: Entry | undefined = first; e !== undefined; e = e.next) {
         if (e.lastIter !== this.iter) {
           this.#size--;
+          e.gone = true;
+          e.follow = undefined;
           continue;
         }
         if (tail === undefined) head = e;
@@ -169,15 +261,18 @@ export class ScrapeCache {
 
   /** Records that this scrape appended the series of a known entry. */
   track(e: StaleEntry): void {
-    if (e.seen === this.#scrapeNo) return;
+    const no = this.#scrapeNo;
+    if (e.seen === no) return;
     // An entry that left (seen -1) was removed from #tracked: put it back.
     if (e.seen === -1) this.#tracked.set(e.lset.key, e);
-    e.seen = this.#scrapeNo;
+    else if (e.seen === no - 1) this.#reseen++; // it is in #prev
+    e.seen = no;
     this.#cur.push(e);
   }
 
   /** Series of the previous scrape that the current one did not append. */
   *stale(): IterableIterator<Labels> {
+    if (this.#reseen === this.#prev.length) return;
     const no = this.#scrapeNo;
     for (const e of this.#prev) if (e.seen !== no) yield e.lset;
   }
@@ -186,6 +281,7 @@ export class ScrapeCache {
   resetCurrent(): void {
     for (const e of this.#cur) e.seen = -1;
     this.#cur.length = 0;
+    this.#reseen = 0;
   }
 
   /** Final label sets appended by the last completed scrape. */
@@ -202,16 +298,21 @@ export class ScrapeCache {
     if (flush) this.#successfulCount = count;
     else if (count > this.#successfulCount * 2 + 1000) flush = true;
     if (flush) {
-      this.#sweep();
+      // Every entry used by this scrape (the usual case): nothing to forget.
+      if (this.#used < this.#size) this.#sweep();
       this.iter++;
+      this.#used = 0;
     }
     const no = this.#scrapeNo;
-    for (const e of this.#prev) {
-      if (e.seen !== no) {
-        e.seen = -1;
-        if (this.#tracked.get(e.lset.key) === e) this.#tracked.delete(e.lset.key);
+    if (this.#reseen !== this.#prev.length) {
+      for (const e of this.#prev) {
+        if (e.seen !== no) {
+          e.seen = -1;
+          if (this.#tracked.get(e.lset.key) === e) this.#tracked.delete(e.lset.key);
+        }
       }
     }
+    this.#reseen = 0;
     const t = this.#prev;
     this.#prev = this.#cur;
     this.#cur = t;

@@ -23,12 +23,13 @@ import { isSampleError, type SampleErrorCode } from '../storage/errors.js';
 import { STALE_NAN, isStaleNaN } from '../storage/value.js';
 import type { RelabelProgram } from '../relabel/relabel.js';
 import { ScrapeError, sampleLimit } from './errors.js';
-import { httpScrape } from './http-scraper.js';
+import { httpScrape, prepareScrapeRequest, type PreparedRequest } from './http-scraper.js';
 import { checkSeries, mutateSampleLabels, reportLabels, type LabelLimits } from './sample-labels.js';
 import { ScrapeCache, type Entry } from './scrape-cache.js';
 import type { Target } from './target.js';
 import type { ScrapeJob } from './types.js';
 import type { ScrapeMetrics } from './scrape-metrics.js';
+import { metadataOf, type TargetMetadata } from './target-metadata.js';
 
 /** Samples further ahead than this are refused (Prometheus's maxAheadTime). */
 const MAX_AHEAD_MS = 10 * 60_000;
@@ -71,6 +72,8 @@ export interface ScrapeLoopOptions {
 export class ScrapeLoop {
   readonly target: Target;
   readonly cache: ScrapeCache;
+  /** The target's `# TYPE`/`# HELP`/`# UNIT` (target-metadata.ts), kept with the cache. */
+  readonly metadata: TargetMetadata;
   readonly #o: ScrapeLoopOptions;
   readonly #limits: LabelLimits;
   readonly #useCache: boolean;
@@ -88,11 +91,14 @@ export class ScrapeLoop {
   #forcedError: Error | undefined;
   readonly #abort = new AbortController();
   readonly #staleTimers: { id: number }[] = [];
+  /** The request, built on the first scrape (a bad URL fails that scrape). */
+  #request: PreparedRequest | undefined;
 
   constructor(o: ScrapeLoopOptions) {
     this.#o = o;
     this.target = o.target;
     this.cache = o.cache ?? new ScrapeCache();
+    this.metadata = metadataOf(this.cache);
     this.#useCache = o.useCache ?? true;
     this.#limits = {
       labelLimit: o.job.label_limit,
@@ -183,9 +189,11 @@ export class ScrapeLoop {
     let parser: ExpositionStreamParser | undefined;
     if (err === undefined) {
       try {
+        this.#request ??= prepareScrapeRequest(target.url, this.#o.timeoutMs, job.enable_compression);
         const res = await httpScrape(
           {
             url: target.url,
+            prepared: this.#request,
             timeoutMs: this.#o.timeoutMs,
             bodySizeLimit: job.body_size_limit,
             enableCompression: job.enable_compression,
@@ -211,7 +219,10 @@ export class ScrapeLoop {
     if (err === undefined) {
       this.#appendStale(app, t);
       this.cache.iterDone(st.bytes > 0);
+      if (st.bytes > 0) this.metadata.commit();
+      else this.metadata.discard();
     } else {
+      this.metadata.discard();
       app.rollback();
       app = appendable.appender();
       this.cache.resetCurrent();
@@ -321,8 +332,10 @@ function appendIgnoringOrder(app: Appender, l: Labels, t: number, v: number): vo
 
 /**
  * Receives the parsed samples of one scrape and appends them: the hot path. A series seen
- * before costs a cache lookup by its text in the body (or, for lines the parser's general
- * code read, by its parsed pairs) and an append with the cached Labels and SeriesRef.
+ * before is known to the parser by its text before it reads the labels (`knownSeries`:
+ * usually one comparison with the series that came next last time), and costs an append
+ * with the cached Labels and SeriesRef. Lines the parser's general code read are found by
+ * their parsed pairs.
  */
 class ScrapeState implements ExpositionSink {
   /** Samples are read only inside sample(): a cache hit never builds their Labels. */
@@ -347,6 +360,13 @@ class ScrapeState implements ExpositionSink {
   readonly #track: boolean;
   readonly #limit: number;
   readonly #useCache: boolean;
+  /** The entry knownSeries() found for the line being parsed. */
+  #hit: Entry | undefined;
+  /** knownSeries() looked the line's text up and found nothing: its length. */
+  #missedLength = -1;
+  /** The entry of the previous sample, and the guess for the next line (what followed last time). */
+  #last: Entry | undefined;
+  #guess: Entry | undefined;
 
   constructor(loop: ScrapeLoop, app: Appender, t: number, maxT: number) {
     this.#loop = loop;
@@ -358,13 +378,38 @@ class ScrapeState implements ExpositionSink {
     this.#track = loop.trackTimestampsStaleness;
     this.#limit = loop.sampleLimit > 0 ? loop.sampleLimit : Infinity;
     this.#useCache = loop.useCache;
+    this.#guess = this.#cache.first;
+  }
+
+  /** The parser asks before reading a line's labels (ExpositionSink.knownSeries). */
+  knownSeries(s: string, p: number, end: number): number {
+    if (!this.#useCache) return -1;
+    const e = this.#cache.findText(this.#guess, s, p, end);
+    if (e === undefined) return -1;
+    if (e === null) {
+      // Not known: the parser reads the line; sample() need not look its text up again.
+      this.#missedLength = this.#cache.missedLength;
+      return -1;
+    }
+    this.#hit = e;
+    return e.text!.length;
+  }
+
+  /** Remembers the order of the series, for the next scrape's guesses. */
+  #follow(e: Entry): void {
+    if (this.#last === undefined) this.#cache.first = e;
+    else this.#last.follow = e;
+    this.#last = e;
+    this.#guess = e.follow;
   }
 
   resetCounts(): void {
     this.total = this.added = this.seriesAdded = 0;
   }
 
-  family(_f: MetricFamily): void {}
+  family(f: MetricFamily): void {
+    this.#loop.metadata.seen(f);
+  }
 
   sample(s: Sample): void {
     this.total++;
@@ -376,17 +421,26 @@ class ScrapeState implements ExpositionSink {
     let l: Labels;
     let text: string | undefined;
     if (this.#useCache) {
-      text = this.parser?.seriesText();
-      entry = text === undefined ? cache.get(s.labels) : cache.getText(text);
-      if (entry !== undefined && entry.lset === undefined) return; // dropped by relabeling
+      const hit = this.#hit;
+      const missed = this.#missedLength;
+      this.#hit = undefined;
+      this.#missedLength = -1;
+      if (hit !== undefined && this.parser!.seriesKnown()) {
+        entry = hit;
+      } else {
+        text = this.parser?.seriesText();
+        if (text === undefined) entry = cache.get(s.labels);
+        else if (text.length !== missed) entry = cache.getText(text);
+      }
+      if (entry !== undefined) {
+        this.#follow(entry);
+        if (entry.lset === undefined) return; // dropped by relabeling
+      }
     }
     if (entry === undefined) {
       const lset = this.#loop.mutate(s.labels);
       if (lset === null) {
-        if (this.#useCache) {
-          if (text === undefined) cache.add(s.labels, undefined, undefined);
-          else cache.addText(text, undefined, undefined);
-        }
+        if (this.#useCache) this.#follow(text === undefined ? cache.add(s.labels, undefined, undefined) : cache.addText(text, undefined, undefined));
         return;
       }
       // Kept as long as the series is cached: an exact-size copy of the builder's pairs,
@@ -417,10 +471,7 @@ class ScrapeState implements ExpositionSink {
     const tracked = ts === undefined || this.#track;
     if (entry === undefined) {
       const se = tracked ? cache.trackStaleness(l) : undefined;
-      if (this.#useCache) {
-        if (text === undefined) cache.add(s.labels, l, se, ref);
-        else cache.addText(text, l, se, ref);
-      }
+      if (this.#useCache) this.#follow(text === undefined ? cache.add(s.labels, l, se, ref) : cache.addText(text, l, se, ref));
       if (added) this.seriesAdded++;
     } else if (added) {
       entry.ref = ref;

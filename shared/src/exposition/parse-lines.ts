@@ -10,6 +10,7 @@ import { LimitError, ParseError } from '../errors.js';
 import { Labels, METRIC_NAME } from '../labels.js';
 import type { Exemplar, Sample } from './model.js';
 import type { FamilyTracker } from './parse-families.js';
+import type { ExpositionSink } from './parse-options.js';
 import {
   BackslashFinder,
   badToken,
@@ -88,10 +89,17 @@ export class LineParser implements Cursor {
 
   /** Fast-path samples go out as one reused object whose labels are built when read. */
   readonly #transient: TransientSample | undefined;
+  /** The sink, when it can tell known series by their text (ExpositionSink.knownSeries). */
+  readonly #known: ExpositionSink | undefined;
+  /** Set by #fastLabels: the label names read are the previous sample's, in order. */
+  #sameNames = true;
+  /** A sample of a series the sink called known is being delivered. */
+  #knownNow = false;
 
   /**
    * `fastPath: false` parses every line with the general code (tests compare the two).
-   * `transient`: the sink keeps no sample (ExpositionSink.transientSamples; text format).
+   * `transient`: the sink keeps no sample (ExpositionSink.transientSamples; text format);
+   * `sink`, with transient: asked for known series (ExpositionSink.knownSeries).
    */
   constructor(
     om: boolean,
@@ -101,8 +109,10 @@ export class LineParser implements Cursor {
     tracker: FamilyTracker,
     fastPath = true,
     transient = false,
+    sink?: ExpositionSink,
   ) {
     this.#transient = transient && !om ? new TransientSample(this.#labels, this) : undefined;
+    this.#known = this.#transient !== undefined && fastPath && typeof sink?.knownSeries === 'function' ? sink : undefined;
     this.#om = om;
     this.#limits = limits;
     this.#source = source;
@@ -125,7 +135,8 @@ export class LineParser implements Cursor {
       // Sample lines (most lines) go straight to the fast path, which also finds their end.
       if (fast && c !== HASH && c !== SP && c !== TAB && c !== LF && !(om && this.eof)) {
         this.#lineStart = p;
-        le = this.#fastSample(s, p, end);
+        le = this.#known === undefined ? -1 : this.#knownSample(s, p, end);
+        if (le < 0) le = this.#fastSample(s, p, end);
         if (le < 0) {
           le = s.indexOf('\n', p);
           if (le < 0 || le > end) le = end;
@@ -163,6 +174,14 @@ export class LineParser implements Cursor {
    */
   seriesText(): string | undefined {
     return this.#seriesEnd < 0 ? undefined : this.#seriesText.slice(this.#seriesStart, this.#seriesEnd);
+  }
+
+  /**
+   * Inside the sink's `sample()`: whether the sample's series is the one the sink's last
+   * `knownSeries` answer named (false when the line was read otherwise after all).
+   */
+  seriesKnown(): boolean {
+    return this.#knownNow;
   }
 
   /** Throws a ParseError at index p of the current line. */
@@ -223,6 +242,7 @@ export class LineParser implements Cursor {
     let name = this.#prevName;
     let q = p + name.length;
     let c = s.charCodeAt(q);
+    // slice and === beat startsWith (a builtin call comparing char by char) by far.
     if (name === '' || q > end || (c !== LBRACE && c !== SP) || s.slice(p, q) !== name) {
       c = s.charCodeAt(p);
       if (!isMetricNameStart(c)) return -1;
@@ -238,64 +258,17 @@ export class LineParser implements Cursor {
       this.#prevName = name;
     }
     const set = this.#labels;
-    const names = set.names;
-    const values = set.values;
     let n = 0;
     // Whether the label names are the previous sample's, in order (so sorted as they were).
     let same = true;
     if (c === LBRACE) {
-      q++;
-      if (s.charCodeAt(q) === RBRACE) {
-        q++;
-      } else {
-        for (;;) {
-          const ns = q;
-          let ln = n < names.length ? names[n] : '';
-          const e = q + ln.length;
-          if (ln === '' || e >= end || s.charCodeAt(e) !== EQUALS || s.slice(q, e) !== ln) {
-            same = false;
-            c = s.charCodeAt(q);
-            if (!isLabelNameStart(c)) return -1;
-            let h = c;
-            q++;
-            while (q < end && isLabelNameChar((c = s.charCodeAt(q)))) {
-              h = hashStep(h, c);
-              q++;
-            }
-            if (c !== EQUALS || q >= end || q - ns > lim.labelName) return -1;
-            ln = cache.get(s, ns, q, h);
-          } else {
-            q = e;
-          }
-          if (s.charCodeAt(q + 1) !== QUOTE || n >= lim.labels) return -1;
-          const vs = q + 2;
-          // One pass finds the closing quote, rejects escapes and hashes the value.
-          let close = vs;
-          let h = 0;
-          while ((c = s.charCodeAt(close)) !== QUOTE) {
-            if (c === BACKSLASH || c === LF || close >= end) return -1;
-            h = hashStep(h, c);
-            close++;
-          }
-          if (close - vs > lim.labelValue) return -1;
-          names[n] = ln;
-          values[n] = close === vs ? '' : cache.get(s, vs, close, h);
-          set.pos[n] = ns;
-          n++;
-          q = close + 1;
-          c = s.charCodeAt(q);
-          if (c === COMMA) {
-            q++;
-            continue;
-          }
-          if (c !== RBRACE) return -1;
-          q++;
-          break;
-        }
-      }
-      if (q >= end || s.charCodeAt(q) !== SP) return -1;
+      q = this.#fastLabels(s, q + 1, end);
+      if (q < 0 || q >= end || s.charCodeAt(q) !== SP) return -1;
+      n = set.n;
+      same = this.#sameNames;
+    } else {
+      set.n = 0;
     }
-    set.n = n;
     const num = this.#num;
     let le = scanFloat(s, q + 1, end, num, !this.#om);
     if (le < 0) return -1;
@@ -319,6 +292,142 @@ export class LineParser implements Cursor {
     this.#emit(name, value, ts, undefined, p, true);
     this.#seriesEnd = -1;
     return le;
+  }
+
+  /**
+   * The labels of the fast path, `a="x",b="y"}` from q (just after the `{`) into the scratch
+   * set; returns the index after the `}`, or -1 on anything else (escapes, blanks, a limit).
+   * Sets #sameNames.
+   */
+  #fastLabels(s: string, q: number, end: number): number {
+    const lim = this.#limits;
+    const cache = this.#cache;
+    const set = this.#labels;
+    const names = set.names;
+    const values = set.values;
+    let n = 0;
+    let same = true;
+    let c: number;
+    if (s.charCodeAt(q) === RBRACE) {
+      set.n = 0;
+      this.#sameNames = true;
+      return q + 1;
+    }
+    for (;;) {
+      const ns = q;
+      let ln = n < names.length ? names[n] : '';
+      const e = q + ln.length;
+      if (ln === '' || e >= end || s.charCodeAt(e) !== EQUALS || s.slice(q, e) !== ln) {
+        same = false;
+        c = s.charCodeAt(q);
+        if (!isLabelNameStart(c)) return -1;
+        let h = c;
+        q++;
+        while (q < end && isLabelNameChar((c = s.charCodeAt(q)))) {
+          h = hashStep(h, c);
+          q++;
+        }
+        if (c !== EQUALS || q >= end || q - ns > lim.labelName) return -1;
+        ln = cache.get(s, ns, q, h);
+      } else {
+        q = e;
+      }
+      if (s.charCodeAt(q + 1) !== QUOTE || n >= lim.labels) return -1;
+      const vs = q + 2;
+      // One pass finds the closing quote, rejects escapes and hashes the value.
+      let close = vs;
+      let h = 0;
+      while ((c = s.charCodeAt(close)) !== QUOTE) {
+        if (c === BACKSLASH || c === LF || close >= end) return -1;
+        h = hashStep(h, c);
+        close++;
+      }
+      if (close - vs > lim.labelValue) return -1;
+      names[n] = ln;
+      values[n] = close === vs ? '' : cache.get(s, vs, close, h);
+      set.pos[n] = ns;
+      n++;
+      q = close + 1;
+      c = s.charCodeAt(q);
+      if (c === COMMA) {
+        q++;
+        continue;
+      }
+      if (c !== RBRACE) return -1;
+      set.n = n;
+      this.#sameNames = same;
+      return q + 1;
+    }
+  }
+
+  /**
+   * A sample line whose series the sink knows (ExpositionSink.knownSeries): its labels were
+   * read and checked when the sink first saw its text, so only the name (for its family),
+   * the value and the timestamp are read; the labels are built only if the sample's
+   * `labels` are read. Returns the end of the line, or -1 (the fast path then reads it).
+   */
+  #knownSample(s: string, p: number, end: number): number {
+    const len = this.#known!.knownSeries!(s, p, end);
+    if (len <= 0) return -1;
+    const q = p + len;
+    if (q >= end || s.charCodeAt(q) !== SP) return -1;
+    let name = this.#prevName;
+    let ne = p + name.length;
+    let c: number;
+    if (name === '' || ne > q || (ne !== q && s.charCodeAt(ne) !== LBRACE) || s.slice(p, ne) !== name) {
+      c = s.charCodeAt(p);
+      if (!isMetricNameStart(c)) return -1;
+      let h = c;
+      ne = p + 1;
+      while (ne < q && isMetricNameChar((c = s.charCodeAt(ne)))) {
+        h = hashStep(h, c);
+        ne++;
+      }
+      if (ne !== q && c !== LBRACE) return -1;
+      name = this.#cache.get(s, p, ne, h);
+      this.#prevName = name;
+    }
+    const lim = this.#limits;
+    const num = this.#num;
+    let le = scanFloat(s, q + 1, end, num, true);
+    if (le < 0) return -1;
+    const value = num.value;
+    let ts: number | undefined;
+    if (le < end && (c = s.charCodeAt(le)) !== LF) {
+      if (c !== SP) return -1;
+      le = scanInteger(s, le + 1, end, num);
+      if (le < 0 || (le < end && s.charCodeAt(le) !== LF)) return -1;
+      ts = num.value;
+    }
+    if (le - p > lim.lineLength) return -1;
+    if (++this.samples > lim.samples) this.limit('maxSamples', lim.samples, `more than ${lim.samples} samples`, p);
+    this.#seriesText = s;
+    this.#seriesStart = p;
+    this.#seriesEnd = q;
+    const tr = this.#transient!;
+    tr.setKnown(name, value, ts, s, ne, q);
+    this.#knownNow = true;
+    this.#tracker.sample(name, tr, null, this.lineNo);
+    this.#knownNow = false;
+    this.#seriesEnd = -1;
+    return le;
+  }
+
+  /**
+   * The labels of a known series (see #knownSample), `{...}` at s[b, e) or none (b === e),
+   * read into the scratch set on demand, during the sink's or the tracker's call.
+   */
+  knownLabels(name: string, s: string, b: number, e: number): Labels {
+    const set = this.#labels;
+    if (b === e) {
+      set.n = 0;
+    } else if (this.#fastLabels(s, b + 1, e) !== e) {
+      this.fail('a series the sink called known does not read as one', b);
+    }
+    const n = set.n;
+    if (!this.#sameNames || n !== this.#prevCount) ensureSorted(set, this, 'label');
+    this.#prevCount = n;
+    return Labels.fromSortedPairs(samplePairs(set, name, this, true));
   }
 
   /** Makes the sample from the scratch labels and hands it to the tracker. */
@@ -348,7 +457,7 @@ export class LineParser implements Cursor {
     // that the name really ends there.
     let name = this.#prevName;
     const after = p + name.length;
-    if (name !== '' && after <= le && !isMetricNameChar(s.charCodeAt(after)) && s.startsWith(name, p)) {
+    if (name !== '' && after <= le && !isMetricNameChar(s.charCodeAt(after)) && s.slice(p, after) === name) {
       p = after;
     } else {
       p = this.#metricNameEnd(s, p, le, 'a metric name');
@@ -468,23 +577,46 @@ class TransientSample implements Sample {
   value = 0;
   timestampMs: number | undefined = undefined;
   readonly #set: LabelSet;
-  readonly #cur: Cursor;
+  readonly #parser: LineParser;
   #name = '';
   #labels: Labels | undefined;
+  /** A known series (LineParser.knownLabels): its text and the range of its `{...}`; -1: none. */
+  #text = '';
+  #braces = -1;
+  #end = 0;
 
-  constructor(set: LabelSet, cur: Cursor) {
+  constructor(set: LabelSet, parser: LineParser) {
     this.#set = set;
-    this.#cur = cur;
+    this.#parser = parser;
   }
 
+  /** A sample whose labels are in the parser's scratch set. */
   set(name: string, value: number, ts: number | undefined): void {
     this.#name = name;
     this.value = value;
     this.timestampMs = ts;
     this.#labels = undefined;
+    this.#braces = -1;
+  }
+
+  /** A sample of a known series, whose labels `{...}` are s[b, e) (none when b === e), not yet read. */
+  setKnown(name: string, value: number, ts: number | undefined, s: string, b: number, e: number): void {
+    this.#name = name;
+    this.value = value;
+    this.timestampMs = ts;
+    this.#labels = undefined;
+    this.#text = s;
+    this.#braces = b;
+    this.#end = e;
   }
 
   get labels(): Labels {
-    return (this.#labels ??= Labels.fromSortedPairs(samplePairs(this.#set, this.#name, this.#cur, true)));
+    if (this.#labels === undefined) {
+      this.#labels =
+        this.#braces < 0
+          ? Labels.fromSortedPairs(samplePairs(this.#set, this.#name, this.#parser, true))
+          : this.#parser.knownLabels(this.#name, this.#text, this.#braces, this.#end);
+    }
+    return this.#labels;
   }
 }

@@ -65,6 +65,17 @@ export interface ExpositionSink {
    * (`ExpositionStreamParser.seriesText()`) skips the Labels entirely.
    */
   readonly transientSamples?: boolean;
+  /**
+   * Optional, text format with `transientSamples` only: asked before the parser reads the
+   * labels of a sample line that starts at s[p] (the line ends at the next newline, or at
+   * `end`). Returns the length of a series text the sink knows and s has at p, followed by a
+   * space; or -1. Known texts are texts `ExpositionStreamParser.seriesText()` gave in an
+   * earlier parse with the same limits: their labels were read and checked then, and equal
+   * texts are equal label sets, so the parser skips them and builds the sample's `labels`
+   * only if they are read. It still reads and checks the name, value and timestamp. The
+   * next `sample()` call is this line's (unless parsing throws).
+   */
+  knownSeries?(s: string, p: number, end: number): number;
   family(family: MetricFamily): void;
   sample(sample: Sample, family: MetricFamily): void;
 }

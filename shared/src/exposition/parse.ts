@@ -80,7 +80,7 @@ export class ExpositionStreamParser {
     const collect = Object.getPrototypeOf(sink) === CollectingSink.prototype;
     const ctx = { source: opts.source, sink, collect, cache };
     const tracker = om ? new OpenMetricsFamilies(ctx) : new TextFamilies(ctx);
-    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath, !om && !collect && sink.transientSamples === true);
+    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath, !om && !collect && sink.transientSamples === true, sink);
   }
 
   /** Samples parsed so far. */
@@ -94,6 +94,15 @@ export class ExpositionStreamParser {
    */
   seriesText(): string | undefined {
     return this.#lines.seriesText();
+  }
+
+  /**
+   * Inside the sink's `sample()`: whether the sample is of the series the sink's last
+   * `knownSeries()` answer named (the parser did not read its labels). False when the sink
+   * has no knownSeries, answered -1, or the line was read the usual way after all.
+   */
+  seriesKnown(): boolean {
+    return this.#lines.seriesKnown();
   }
 
   /** Bytes (UTF-8) written so far. */
