@@ -258,12 +258,13 @@ export class Agent {
       }
     }
     if (!s.mqttUrl) return;
-    const [{ topics: wireTopics }, { MqttConnection }, { Presence }, { Pusher }, { scrapeAddresses }] = await Promise.all([
+    const [{ topics: wireTopics }, { MqttConnection }, { Presence }, { Pusher }, { scrapeAddresses }, { pushMetadata }] = await Promise.all([
       import('@edgeprom/shared/wire'),
       import('./mqtt/connection.js'),
       import('./presence/presence.js'),
       import('./push/pusher.js'),
       import('./presence/addresses.js'),
+      import('./push/family-metadata.js'),
     ]);
     const topics = wireTopics(s.mqtt?.topicPrefix ?? 'edgeprom/');
     const t = this.#opts.mqttTuning ?? {};
@@ -300,6 +301,8 @@ export class Agent {
       ackTimeoutMs: t.ackTimeoutMs,
       tickMs: t.tickMs,
       localTrimIntervalMs: t.localTrimIntervalMs,
+      // Family TYPE/HELP/UNIT go along with batches (wire `meta`), each once per connection.
+      metadata: pushMetadata(this.collector),
     });
     if (this.#owedSeq !== undefined) this.#pusher.owe(this.#owedSeq);
     this.#pusher.start();

@@ -4,7 +4,7 @@
  * batches cost per sample, and a batch the encoder refuses as too large is re-cut smaller
  * (the spec's "the pusher then sends fewer samples per batch").
  */
-import { encodeBatch, WIRE_ERROR_CODES, WireError, type BatchSeriesInput } from '@edgeprom/shared/wire';
+import { encodeBatch, WIRE_ERROR_CODES, WireError, type BatchSeriesInput, type WireFamilyMetadata } from '@edgeprom/shared/wire';
 import type { Labels } from '@edgeprom/shared';
 import type { BufferedRun } from '../buffer/interface.js';
 
@@ -14,6 +14,8 @@ export interface EncodedBatch {
   seqFrom: number;
   seqTo: number;
   samples: number;
+  /** Family metadata the batch carries (wire key `meta`). */
+  meta?: readonly WireFamilyMetadata[];
 }
 
 /** The first `n` samples of `run` as a batch input (series in first-seen order, values bit-exact). */
@@ -44,21 +46,25 @@ export function batchSeries(run: BufferedRun, n: number): BatchSeriesInput[] {
   return out;
 }
 
-export function encodeRun(agent: string, run: BufferedRun, n: number, maxBytes: number): EncodedBatch {
+export function encodeRun(agent: string, run: BufferedRun, n: number, maxBytes: number, meta?: readonly WireFamilyMetadata[]): EncodedBatch {
   const seqFrom = run.seqs[0];
   const seqTo = run.seqs[n - 1];
-  const bytes = encodeBatch({ agent, boot: run.boot, seqFrom, seqTo, dropped: run.dropped, series: batchSeries(run, n) }, { maxBytes });
-  return { bytes, boot: run.boot, seqFrom, seqTo, samples: n };
+  const withMeta = meta !== undefined && meta.length > 0;
+  const bytes = encodeBatch({ agent, boot: run.boot, seqFrom, seqTo, dropped: run.dropped, series: batchSeries(run, n), ...(withMeta ? { meta } : {}) }, { maxBytes });
+  return { bytes, boot: run.boot, seqFrom, seqTo, samples: n, ...(withMeta ? { meta } : {}) };
 }
 
 /** Encodes as many of `run`'s first `n` samples as fit in `maxBytes` (at least one). */
-export function encodeFitting(agent: string, run: BufferedRun, n: number, maxBytes: number): EncodedBatch {
+export function encodeFitting(agent: string, run: BufferedRun, n: number, maxBytes: number, meta?: readonly WireFamilyMetadata[]): EncodedBatch {
   let take = Math.min(n, run.seqs.length);
   for (;;) {
     try {
-      return encodeRun(agent, run, take, maxBytes);
+      return encodeRun(agent, run, take, maxBytes, meta);
     } catch (err) {
-      if (!(err instanceof WireError) || err.code !== WIRE_ERROR_CODES.TOO_LARGE || take === 1) throw err;
+      if (!(err instanceof WireError) || err.code !== WIRE_ERROR_CODES.TOO_LARGE) throw err;
+      // Metadata never costs samples: without it, the batch goes as it would have.
+      if (take === 1 && meta !== undefined && meta.length > 0) return encodeFitting(agent, run, n, maxBytes);
+      if (take === 1) throw err;
       const m = /is (\d+) bytes/.exec(err.message);
       const size = m ? Number(m[1]) : maxBytes * 2;
       take = Math.max(1, Math.min(take - 1, Math.floor((take * maxBytes * 0.9) / size)));

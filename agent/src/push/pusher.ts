@@ -39,6 +39,7 @@ import type { MqttConnection } from '../mqtt/connection.js';
 import type { ScrapeStats } from '../web/scrape-stats.js';
 import { BatchSizer, encodeFitting, type EncodedBatch } from './batch.js';
 import type { ScrapeWindow } from './scrape-window.js';
+import type { FamilyMetadata } from './family-metadata.js';
 
 export type PushMode = 'auto' | 'pull' | 'push';
 export const PUSH_MODES: readonly PushMode[] = ['auto', 'pull', 'push'];
@@ -72,6 +73,8 @@ export interface PusherOptions {
   ackTimeoutMs?: number;
   localTrimIntervalMs?: number;
   tickMs?: number;
+  /** Family metadata to send along with batches (family-metadata.ts); none without it. */
+  metadata?: FamilyMetadata;
 }
 
 export type BatchResult = 'acked' | 'timeout' | 'disconnected' | 'error';
@@ -153,6 +156,7 @@ export class Pusher {
     this.#offs.push(conn.onMessage((topic, payload) => topic === this.#ackTopic && this.#onAck(payload)));
     this.#offs.push(conn.onConnect(() => this.#poke()));
     this.#offs.push(conn.onClose(() => this.#inflight?.done('disconnected')));
+    if (this.#o.metadata) this.#offs.push(conn.onConnect(() => this.#o.metadata!.reset()));
     this.#offs.push(this.#o.scrapeStats.onScrape((prev) => this.#onScrape(prev)));
     this.#tick = this.#clock.setInterval(() => this.#poke(), this.#o.tickMs ?? DEFAULT_TICK_MS);
     this.#loop = this.#run().catch((err: unknown) => this.#logger.error({ err: (err as Error).message }, 'pusher stopped on an error'));
@@ -334,7 +338,8 @@ export class Pusher {
       n = k;
     }
     try {
-      const b = encodeFitting(this.#o.agentId, run, n, this.#maxBytes);
+      const meta = this.#o.metadata?.pending(Math.floor(this.#maxBytes / 4));
+      const b = encodeFitting(this.#o.agentId, run, n, this.#maxBytes, meta);
       this.#sizer.learn(b);
       return b;
     } catch (err) {
@@ -365,7 +370,15 @@ export class Pusher {
     this.#clock.clearTimeout(timer);
     this.#inflight = undefined;
     this.#stats.batches[r]++;
-    if (r === 'acked') this.#stats.samples += batch.samples;
+    if (r === 'acked') {
+      this.#stats.samples += batch.samples;
+      if (batch.meta) this.#o.metadata?.delivered(batch.meta);
+    } else if (r === 'timeout' && batch.meta) {
+      // The aggregator may refuse our metadata (its wire limits are lower, or it is older
+      // and stricter): never let metadata hold samples back. The resend goes without it.
+      this.#o.metadata?.delivered(batch.meta);
+      this.#logger.warn({ families: batch.meta.length }, 'push: batch with family metadata not acked; resending without it');
+    }
     else this.#logger.info({ result: r, boot: batch.boot, seq_from: batch.seqFrom, seq_to: batch.seqTo }, 'push: batch not acked; resending from the oldest unacked sample');
   }
 

@@ -9,7 +9,7 @@ import type { QueryEngine } from './engine.js';
 import type { Form } from './form.js';
 import type { QueryGate } from './query-gate.js';
 import type { TsdbAdmin } from './handlers-status.js';
-import type { BuildInfo, FleetSource, MetadataSource, RuntimeInfo, TargetsSource, TsdbStatsSource } from './sources.js';
+import type { BuildInfo, FleetSource, MetadataSource, RuntimeInfo, TargetMetadataSource, TargetsSource, TsdbStatsSource } from './sources.js';
 
 /** The subset of a pino logger the API uses. */
 export interface ApiLogger {
@@ -48,6 +48,8 @@ export interface ApiDeps {
   runtimeInfo: () => Partial<RuntimeInfo>;
   tsdbStats: TsdbStatsSource;
   metadata: MetadataSource;
+  /** `/api/v1/targets/metadata`; undefined: an empty list (no scraping). */
+  targetMetadata: TargetMetadataSource | undefined;
   /** undefined: no /api/v1/targets route (404). */
   targets: TargetsSource | undefined;
   /** undefined: no /api/v1/fleet route (404). */

@@ -150,6 +150,45 @@ export function metadata(req: ApiRequest, deps: ApiDeps): ApiResult {
 }
 
 /**
+ * Prometheus's targetMetadata: active targets in order, those matching `match_target` (a
+ * series selector over the target's labels), each target's entries or only `metric`'s
+ * (then without the `metric` field). `limit` (negative: no cap) is checked before each
+ * target, as Prometheus does, so a target's entries are never cut in half.
+ */
+export function targetMetadata(req: ApiRequest, deps: ApiDeps): ApiResult {
+  let limit = -1;
+  const ls = req.form.value('limit');
+  if (ls !== '') {
+    const n = parseGoInt(ls);
+    if (typeof n === 'string') throw badData('limit must be a number');
+    limit = n > 1_000_000_000n ? 1_000_000_000 : n < -1n ? -1 : Number(n);
+  }
+  const matchTarget = req.form.value('match_target');
+  let matchers: Matcher[] = [];
+  if (matchTarget !== '') {
+    try {
+      matchers = parseMetricSelector(matchTarget).map((m) => Matcher.create(m.type, m.name, m.value));
+    } catch (e) {
+      throw badData(`invalid parameter "match_target": ${(e as Error).message}`, e);
+    }
+  }
+  const metric = req.form.value('metric');
+  const out: Record<string, unknown>[] = [];
+  const source = deps.targetMetadata;
+  if (source === undefined) return { data: out };
+  for (const { target, entries } of source.targetMetadata(metric === '' ? undefined : metric)) {
+    if (limit >= 0 && out.length >= limit) break;
+    if (!matchers.every((m) => m.matches(target.get(m.name)))) continue;
+    const labels = target.toObject();
+    for (const e of entries) {
+      if (metric !== '') out.push({ target: labels, type: e.type, help: e.help, unit: e.unit });
+      else out.push({ target: labels, metric: e.metric, type: e.type, help: e.help, unit: e.unit });
+    }
+  }
+  return { data: out };
+}
+
+/**
  * Prometheus's targets: `state` lower-cased (`active`, `dropped`, `any`; empty is any, and
  * anything else lists neither kind), `scrapePool` selects one pool. Only routed when a
  * TargetsSource is configured.

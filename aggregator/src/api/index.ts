@@ -18,7 +18,7 @@ export type {
 export type { ApiLogger } from './context.js';
 export { ApiError, STATUS_CLIENT_CLOSED_REQUEST, statusOf, toApiError } from './errors.js';
 export type { ApiErrorCode, ErrorType } from './errors.js';
-export { EMPTY_METADATA } from './sources.js';
+export { EMPTY_METADATA, mergeMetadata } from './sources.js';
 export type {
   BuildInfo,
   FleetParams,
@@ -28,6 +28,8 @@ export type {
   MetadataSource,
   MetricMetadata,
   RuntimeInfo,
+  TargetMetadataList,
+  TargetMetadataSource,
   TargetsParams,
   TargetsSource,
   TsdbStat,

@@ -15,6 +15,7 @@ import {
   statusFlags,
   statusRuntimeInfo,
   statusTsdb,
+  targetMetadata,
   targets,
 } from './handlers-status.js';
 import { fleet } from './handlers-fleet.js';
@@ -34,6 +35,7 @@ const STATIC: ReadonlyMap<string, Methods> = new Map<string, Methods>([
   ['/labels', both(labelNames)],
   ['/series', { GET: series, POST: series, DELETE: dropSeries }],
   ['/metadata', { GET: metadata }],
+  ['/targets/metadata', { GET: targetMetadata }],
   ['/status/config', { GET: statusConfig }],
   ['/status/runtimeinfo', { GET: statusRuntimeInfo }],
   ['/status/buildinfo', { GET: statusBuildInfo }],

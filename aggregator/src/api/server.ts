@@ -31,6 +31,7 @@ import {
   type Lifecycle,
   type MetadataSource,
   type RuntimeInfo,
+  type TargetMetadataSource,
   type TargetsSource,
   type TsdbStatsSource,
 } from './sources.js';
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
   runtimeInfo?: () => Partial<RuntimeInfo>;
   tsdbStats?: TsdbStatsSource;
   metadata?: MetadataSource;
+  /** `/api/v1/targets/metadata`; without one it lists nothing. */
+  targetMetadata?: TargetMetadataSource;
   /** `/api/v1/targets`; without one that path answers 404. */
   targets?: TargetsSource;
   /** `/api/v1/fleet`; without one that path answers 404. */
@@ -162,6 +165,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     runtimeInfo: opts.runtimeInfo ?? (() => ({})),
     tsdbStats: opts.tsdbStats ?? queryableTsdbStats(opts.queryable),
     metadata: opts.metadata ?? EMPTY_METADATA,
+    targetMetadata: opts.targetMetadata,
     targets: opts.targets,
     fleet: opts.fleet,
     enableAdminApi: opts.enableAdminApi ?? false,

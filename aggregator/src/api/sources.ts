@@ -4,6 +4,7 @@
  * runtime information.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Labels } from '@edgeprom/shared';
 
 /** One metadata entry as a target exposes it (`# TYPE`, `# HELP`, `# UNIT`). */
 export interface MetricMetadata {
@@ -25,6 +26,28 @@ export interface MetadataSource {
 
 /** No scraping yet: no metadata. */
 export const EMPTY_METADATA: MetadataSource = { metadata: () => [] };
+
+/** One source listing the entries of all of them in turn (scrape, push API, MQTT ingest). */
+export function mergeMetadata(...sources: readonly MetadataSource[]): MetadataSource {
+  return {
+    *metadata(metric) {
+      for (const s of sources) yield* s.metadata(metric);
+    },
+  };
+}
+
+/** One active target and its metadata entries, for `/api/v1/targets/metadata`. */
+export interface TargetMetadataList {
+  /** The target's labels (without `__` ones), as `/api/v1/targets` shows them. */
+  target: Labels;
+  entries: Iterable<MetricMetadata>;
+}
+
+/** Where `/api/v1/targets/metadata` gets entries: the scrape manager's active targets. */
+export interface TargetMetadataSource {
+  /** Every active target, with its entries (only `metric`'s when given). */
+  targetMetadata(metric?: string): Iterable<TargetMetadataList>;
+}
 
 /** The query parameters of `/api/v1/targets`, as given (empty ones left out). */
 export interface TargetsParams {

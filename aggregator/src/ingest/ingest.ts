@@ -15,7 +15,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import { RealClock, type Clock, type MetricFamily } from '@edgeprom/shared';
-import { DEFAULT_MAX_WIRE_BYTES, decodeMessage, encodeAck, type BatchMessage, type Topics } from '@edgeprom/shared/wire';
+import { DEFAULT_MAX_WIRE_BYTES, decodeMessage, encodeAck, type BatchMessage, type Topics, type WireMetadataLimits } from '@edgeprom/shared/wire';
+import { DeviceMetadata, type DeviceMetadataLimits } from './device-metadata.js';
 import type { Appendable, Queryable } from '../storage/interface.js';
 import { silentLogger, type MqttLogger } from '../mqtt/logger.js';
 import { applyBatch } from './apply-batch.js';
@@ -40,6 +41,10 @@ export interface IngestOptions {
   maxDeviceSeries?: number;
   /** The target labels an agent's samples get (see push-labels.ts). */
   targetLabels?: TargetLabelsFn;
+  /** Bounds on a batch's `meta` (wire-format §meta); a batch over them is refused as malformed. */
+  wireMetadataLimits?: Partial<WireMetadataLimits>;
+  /** Bounds on the family metadata kept per device (device-metadata.ts). */
+  deviceMetadataLimits?: Partial<DeviceMetadataLimits>;
   clock?: Clock;
   logger?: MqttLogger;
 }
@@ -52,6 +57,8 @@ const WIRE_RESULT: Record<string, BatchResult> = {
 
 export class Ingest {
   readonly metrics: IngestMetrics;
+  /** TYPE/HELP/UNIT the devices sent (batch `meta`), for /api/v1/metadata. */
+  readonly metadata: DeviceMetadata;
   readonly #opts: IngestOptions;
   readonly #clock: Clock;
   readonly #logger: MqttLogger;
@@ -69,6 +76,7 @@ export class Ingest {
   constructor(opts: IngestOptions) {
     this.#opts = opts;
     this.metrics = new IngestMetrics(opts.maxDeviceSeries);
+    this.metadata = new DeviceMetadata(opts.deviceMetadataLimits);
     this.#clock = opts.clock ?? new RealClock();
     this.#logger = opts.logger ?? silentLogger;
     this.#watermarks = new Watermarks(this.#clock);
@@ -141,7 +149,7 @@ export class Ingest {
     dev.lastPushAt = this.#clock.now();
     let batch: BatchMessage;
     try {
-      const msg = decodeMessage(payload, { maxBytes: this.#maxBytes });
+      const msg = decodeMessage(payload, { maxBytes: this.#maxBytes, meta: this.#opts.wireMetadataLimits });
       if (msg.type !== 'batch') return this.#refuse(agent, 'malformed', `a ${msg.type} message on a push topic`);
       if (msg.agent !== agent) {
         return this.#refuse(agent, 'agent_mismatch', `batch names agent ${JSON.stringify(msg.agent)}, topic names ${JSON.stringify(agent)}`);
@@ -172,6 +180,10 @@ export class Ingest {
     dev.lastError = undefined;
     dev.droppedReported = batch.dropped ?? dev.droppedReported;
     if (result.newestT !== undefined) dev.lastSampleTime = result.newestT;
+    if (batch.meta !== undefined) {
+      const ignored = this.metadata.record(agent, batch.meta);
+      if (ignored > 0) this.#logger.warn({ agent, ignored }, 'ingest: family metadata over the per-device limits ignored');
+    }
     this.#logged.delete(agent);
 
     const ack = encodeAck({ agent, boot: batch.boot, seqTo: result.watermark });

@@ -8,10 +8,10 @@
  *   await agg.stop();
  */
 import type { AggregatorConfig } from '@edgeprom/shared/config';
-import { createApiServer, type ApiServer, type QueryEngine } from '../api/index.js';
+import { createApiServer, mergeMetadata, type ApiServer, type QueryEngine } from '../api/index.js';
 import { createPushGateway, type PushGateway } from '../pushgw/index.js';
 import { createEngine } from '../promql/index.js';
-import { targetsData } from '../scrape/index.js';
+import { scrapeMetadata, targetsData } from '../scrape/index.js';
 import path from 'node:path';
 import { openTsdb, type Tsdb } from '../tsdb/tsdb.js';
 import { startCollection, type Collection } from './collection.js';
@@ -159,6 +159,9 @@ export async function startAggregator(flags: ServeFlags, deps: AggregatorDeps): 
       queryTimeoutMs: flags.queryTimeoutMs,
       maxConcurrentQueries: flags.maxConcurrency,
       targets: { targets: (p) => targetsData(scrape, p) },
+      // /api/v1/metadata: scraped targets' TYPE/HELP/UNIT, the push API's groups', MQTT devices' (batch `meta`).
+      metadata: mergeMetadata(scrapeMetadata(scrape), gateway.metadata, { metadata: (m) => coll.ingest?.metadata.metadata(m) ?? [] }),
+      targetMetadata: scrapeMetadata(scrape),
       fleet: {
         fleet: (p) =>
           fleetData(

@@ -15,3 +15,5 @@ export { goTime, targetsData, targetsResponse } from './targets-api.js';
 export type { ApiActiveTarget, ApiDroppedTarget, TargetDiscovery, TargetsQuery } from './targets-api.js';
 export { scrapeJob } from './types.js';
 export type { ScrapeJob, TargetGroup, TargetHealth } from './types.js';
+export { TargetMetadata, metadataOf, scrapeMetadata } from './target-metadata.js';
+export type { FamilyMetadata, MetadataLoops, NamedMetadata } from './target-metadata.js';

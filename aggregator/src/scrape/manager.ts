@@ -10,7 +10,7 @@
 import type http from 'node:http';
 import { RealClock, type Clock, type Labels, type MetricFamily } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
-import type { ScrapeReport } from './scrape-loop.js';
+import type { ScrapeLoop, ScrapeReport } from './scrape-loop.js';
 import { ScrapePool } from './scrape-pool.js';
 import type { Target } from './target.js';
 import type { ScrapeJob, TargetGroup } from './types.js';
@@ -146,6 +146,15 @@ export class ScrapeManager implements TargetRetriever {
     const out = new Map<string, Target[]>();
     for (const [name, p] of this.#pools) out.set(name, p.activeTargets());
     return out;
+  }
+
+  /** Every active loop, pools in job name order and targets in URL order (the metadata API). */
+  *activeLoops(): IterableIterator<ScrapeLoop> {
+    for (const name of [...this.#pools.keys()].sort()) {
+      const loops = [...this.#pools.get(name)!.loops().values()];
+      loops.sort((a, b) => (a.target.url < b.target.url ? -1 : a.target.url > b.target.url ? 1 : 0));
+      yield* loops;
+    }
   }
 
   targetsDropped(): Map<string, Labels[]> {

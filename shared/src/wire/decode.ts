@@ -18,6 +18,7 @@ import { type BatchContext, readLabels, readSeqs } from './batch-fields.js';
 import { decodeBatchFast } from './decode-fast.js';
 import { type Getter, describeValue, readAck, readAgentBoot, readInt, readPresence, readUint, required } from './fields.js';
 import { WIRE_ERROR_CODES, WireError, malformed } from './wire-error.js';
+import { readMeta, resolveMetadataLimits } from './metadata.js';
 
 // Maps decode as Map: keys stay apart from Object.prototype (`__proto__`, `constructor`) and
 // non-text keys cannot alias text ones. No records: a message must not be able to define
@@ -36,14 +37,14 @@ export function decodeMessage(bytes: Uint8Array, opts: WireOptions = {}): WireMe
   // is decided by the generic path below (decode-fast.ts).
   const fast = decodeBatchFast(bytes);
   if (fast !== undefined) return fast;
-  return decodeGeneric(bytes);
+  return decodeGeneric(bytes, opts);
 }
 
 /**
  * @internal The generic decoder alone (cbor-x, then the field checks), after decodeMessage's
  * size checks: for the test that holds the fast path to it.
  */
-export function decodeGeneric(bytes: Uint8Array): WireMessage {
+export function decodeGeneric(bytes: Uint8Array, opts: WireOptions = {}): WireMessage {
   let root: unknown;
   try {
     root = decoder.decode(bytes);
@@ -51,7 +52,7 @@ export function decodeGeneric(bytes: Uint8Array): WireMessage {
     return malformed('', `not one well-formed CBOR data item (${reason(e)})`, e);
   }
   try {
-    return readMessage(root);
+    return readMessage(root, opts);
   } catch (e) {
     if (e instanceof WireError) throw e;
     // Defensive: a shape we did not foresee (cbor-x builds Dates, Sets, cyclic arrays, ...).
@@ -59,7 +60,7 @@ export function decodeGeneric(bytes: Uint8Array): WireMessage {
   }
 }
 
-function readMessage(root: unknown): WireMessage {
+function readMessage(root: unknown, opts: WireOptions): WireMessage {
   if (!(root instanceof Map)) return malformed('', `expected a CBOR map, got ${describeValue(root)}`);
   const get: Getter = (k) => root.get(k);
   const version = readUint(required(get, 'v'), 'v');
@@ -73,7 +74,7 @@ function readMessage(root: unknown): WireMessage {
   const type = required(get, 'type');
   switch (type) {
     case 'batch':
-      return readBatch(get);
+      return readBatch(get, opts);
     case 'presence':
       return readPresence(get);
     case 'ack':
@@ -83,7 +84,7 @@ function readMessage(root: unknown): WireMessage {
   }
 }
 
-function readBatch(get: Getter): BatchMessage {
+function readBatch(get: Getter, opts: WireOptions): BatchMessage {
   const { agent, boot } = readAgentBoot(get);
   const seqFrom = readUint(required(get, 'seqFrom'), 'seqFrom');
   const seqTo = readUint(required(get, 'seqTo'), 'seqTo');
@@ -116,6 +117,8 @@ function readBatch(get: Getter): BatchMessage {
   }
   const msg: BatchMessage = { v: 1, type: 'batch', agent, boot, seqFrom, seqTo, series };
   if (dropped !== undefined) msg.dropped = dropped;
+  const meta = get('meta');
+  if (meta !== undefined) msg.meta = readMeta(meta, resolveMetadataLimits(opts.meta));
   return msg;
 }
 

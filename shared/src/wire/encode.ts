@@ -14,6 +14,7 @@ import {
   type WireOptions,
 } from './message.js';
 import { readAck, readAgentBoot, readPresence, readUint } from './fields.js';
+import { metaForWire, resolveMetadataLimits } from './metadata.js';
 import { WIRE_ERROR_CODES, WireError, malformed } from './wire-error.js';
 
 // Plain CBOR: no cbor-x records or packing (measured in the spec: our symbol table already
@@ -73,6 +74,7 @@ export function encodeBatch(batch: BatchInput, opts: WireOptions = {}): Uint8Arr
   if (batch.dropped !== undefined) msg.dropped = int(readUint(batch.dropped, 'dropped'));
   msg.symbols = symbols;
   msg.series = series;
+  if (batch.meta !== undefined && batch.meta.length > 0) msg.meta = metaForWire(batch.meta, resolveMetadataLimits(opts.meta));
   return finish(msg, 'batch', opts);
 }
 

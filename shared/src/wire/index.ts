@@ -4,3 +4,4 @@ export * from './encode.js';
 export * from './decode.js';
 export * from './topics.js';
 export * from './stale.js';
+export * from './metadata.js';

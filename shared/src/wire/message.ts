@@ -13,6 +13,7 @@
  *   seq <= seqTo is durable in its WAL, and the agent may delete them.
  */
 import type { Labels } from '../labels.js';
+import type { WireFamilyMetadata, WireMetadataLimits } from './metadata.js';
 
 /** The only version this code speaks. A receiver rejects any other with ERR_WIRE_VERSION. */
 export const WIRE_VERSION = 1;
@@ -57,6 +58,8 @@ export interface BatchMessage {
   series: WireSeries[];
   /** Samples this boot's buffer has discarded so far (overflow), cumulative; informational. */
   dropped?: number;
+  /** `# TYPE`/`# HELP`/`# UNIT` of families (wire key `meta`), when the agent sent any. */
+  meta?: WireFamilyMetadata[];
 }
 
 export interface PresenceMessage {
@@ -103,6 +106,8 @@ export interface BatchInput {
   seqTo: number;
   series: readonly BatchSeriesInput[];
   dropped?: number;
+  /** Family metadata to send along (wire key `meta`); empty or absent sends none. */
+  meta?: readonly WireFamilyMetadata[];
 }
 
 export type PresenceInput = Omit<PresenceMessage, 'v' | 'type'>;
@@ -111,4 +116,6 @@ export type AckInput = Omit<AckMessage, 'v' | 'type'>;
 export interface WireOptions {
   /** Reject messages larger than this many bytes (default DEFAULT_MAX_WIRE_BYTES). */
   maxBytes?: number;
+  /** Bounds on a batch's `meta` (DEFAULT_WIRE_METADATA_LIMITS where not given). */
+  meta?: Partial<WireMetadataLimits>;
 }
