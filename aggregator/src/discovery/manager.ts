@@ -242,6 +242,10 @@ export class DiscoveryManager {
     this.#lastSend = this.#clock.monotonic();
     const sets = this.targets();
     this.#lastSent = sets;
+    this.#logger.debug(
+      { targets: Object.fromEntries([...sets].map(([job, groups]) => [job, groups.reduce((n, g) => n + g.targets.length, 0)])) },
+      'discovery: target sets sent',
+    );
     for (const fn of this.#subscribers) {
       try {
         fn(sets);

@@ -77,7 +77,12 @@ export class MqttPresenceDiscoverer implements Discoverer {
       if (!this.#apply(parsed.id, topic, payload)) return;
       const g = this.#group(parsed.id, topic);
       const prev = this.#emitted.get(topic);
-      if (prev ? sameGroup(prev, g) : g.targets.length === 0) return;
+      const same = prev ? sameGroup(prev, g) : g.targets.length === 0;
+      this.#logger.debug(
+        { topic, state: this.#agents.get(parsed.id)?.last.state ?? 'cleared', targets: g.targets.length, changed: !same },
+        'mqtt_sd: presence taken',
+      );
+      if (same) return;
       if (g.targets.length === 0) this.#emitted.delete(topic);
       else this.#emitted.set(topic, g);
       emit([g]);

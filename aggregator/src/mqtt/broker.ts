@@ -16,6 +16,7 @@ import aedesPersistenceLevel from 'aedes-persistence-level';
 import { Level } from 'level';
 import type { MetricFamily } from '@edgeprom/shared';
 import { topics as makeTopics, type Topics } from '@edgeprom/shared/wire';
+import { exactDedupe } from './aedes-dedupe.js';
 import { AccessPolicy, type AnonymousPolicy, type DeviceCredential, type Principal } from './access-policy.js';
 import { MqttError, parseListenAddress } from './errors.js';
 import { BrokerMetrics } from './broker-metrics.js';
@@ -120,6 +121,12 @@ export class EmbeddedBroker {
     try {
       const aedes = await Aedes.createBroker({
         persistence,
+        // aedes-dedupe.ts: without it a client can lose a retained message (an agent's
+        // presence) that a later publish overtook.
+        preConnect: (client, _packet, done) => {
+          exactDedupe(client);
+          done(null, true);
+        },
         authenticate: (client, username, password, done) => {
           const remote = (client.conn as net.Socket).remoteAddress;
           const r = this.#policy.authenticate(username, password, client.id, remote);

@@ -3,6 +3,7 @@
  * processes on 127.0.0.1, the Prometheus HTTP API, and polling with a deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AGGREGATOR_CLI, freePort as freePortLocal, REPO_ROOT, type Server } from '../promql-differential/processes.js';
 
@@ -16,9 +17,29 @@ export interface Proc extends Server {
   name: string;
 }
 
+/**
+ * `EDGEPROM_FLEET_LOG_DIR=<dir>`: every process's whole output also goes to `<dir>/<name>.log`
+ * (appended), and the aggregator logs at debug level (discovery's decisions), the agents at
+ * info; `EDGEPROM_FLEET_LOG_LEVEL` sets both. For finding where a flaky run stopped. Unset,
+ * only the last 20 kB of each process's output are kept, for error messages.
+ */
+const LOG_DIR = process.env.EDGEPROM_FLEET_LOG_DIR;
+const LOG_LEVEL = process.env.EDGEPROM_FLEET_LOG_LEVEL;
+const logLevelArgs = (dirDefault: string): string[] => {
+  const level = LOG_LEVEL ?? (LOG_DIR ? dirDefault : undefined);
+  return level ? [`--log.level=${level}`] : [];
+};
+
 /** Spawns a CLI and resolves once it printed `listening on <url>` (stdout or stderr). */
 export function startProcess(name: string, args: string[]): Promise<Proc> {
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (LOG_DIR) {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const file = createWriteStream(path.join(LOG_DIR, `${name.replace(/[^\w.-]+/g, '_')}.log`), { flags: 'a' });
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once('close', () => file.end());
+  }
   let buf = '';
   const log = (): string => buf;
   return new Promise<Proc>((resolve, reject) => {
@@ -52,6 +73,7 @@ export function startAggregator(dataDir: string, mqttPort: number, name = 'aggre
     `--storage.tsdb.path=${dataDir}`,
     '--web.listen-address=127.0.0.1:0',
     `--mqtt.listen-address=127.0.0.1:${mqttPort}`,
+    ...logLevelArgs('debug'),
   ]);
 }
 
@@ -63,6 +85,7 @@ export function startAgent(dir: string, id: string, mqttPort: number, extra: str
     '--web.listen-address=127.0.0.1:0',
     `--mqtt.url=mqtt://127.0.0.1:${mqttPort}`,
     `--agent.id=${id}`,
+    ...logLevelArgs('info'),
     ...extra,
   ]);
 }

@@ -220,10 +220,13 @@ describe('fleet scenarios: discovery, push-only agent, bad devices, garbage targ
 
     // B's collection gauge carries its own collection time: value * 1000 = timestamp.
     const gauge = `edgeprom_collector_last_collection_timestamp_seconds{instance="${id.b}"}`;
-    const window = (): string => `${Math.ceil((Date.now() - from) / 1000)}s`;
-    const fetchGauge = async (): Promise<Series[]> => rawSamples(aggregator!.url, `${gauge}[${window()}]`, Date.now() / 1000);
+    // Every read below covers exactly (from, at]: both queries must see the same samples, so
+    // the window is in ms from a fixed start, evaluated at a fixed time.
+    const range = (selector: string, at: number): Promise<Series[]> => rawSamples(aggregator!.url, `${selector}[${at - from}ms]`, at / 1000);
     // Wait until B's pushes after the restart arrived (the backlog goes first).
-    const series = await until('B pushing again after the restart', fetchGauge, (r) => r.length > 0 && r[0]!.values.some(([t]) => t * 1000 > backAt + 2000), [aggregator!, b!]);
+    await until('B pushing again after the restart', () => range(gauge, Date.now()), (r) => r.length > 0 && r[0]!.values.some(([t]) => t * 1000 > backAt + 2000), [aggregator!, b!]);
+    const at = Date.now();
+    const series = await range(gauge, at);
     expect(series).toHaveLength(1); // one series: nothing stored under other labels
     const points = series[0]!.values.map(([t, v]) => ({ t: Math.round(t * 1000), collectedAt: Math.round(Number(v) * 1000) }));
     const problems: string[] = [];
@@ -243,7 +246,7 @@ describe('fleet scenarios: discovery, push-only agent, bad devices, garbage targ
     // (edgeprom_buffer_samples_total, collected at the start of the cycle). Between two
     // consecutive stored collections it must grow by exactly the samples of the first one,
     // which are all stored at that timestamp, if no collection in between is missing.
-    const all = await rawSamples(aggregator!.url, `{job="edgeprom",instance="${id.b}"}[${window()}]`, Date.now() / 1000);
+    const all = await range(`{job="edgeprom",instance="${id.b}"}`, at);
     const perTs = new Map<number, number>();
     for (const s of all) for (const [t] of s.values) perTs.set(Math.round(t * 1000), (perTs.get(Math.round(t * 1000)) ?? 0) + 1);
     const appended = all.find((s) => s.metric.__name__ === 'edgeprom_buffer_samples_total');
