@@ -1,9 +1,12 @@
 /**
  * The pusher end to end: a real Agent (ManualClock, stub exporter, real buffer), a real
- * aedes broker on 127.0.0.1 and a stand-in aggregator that dedupes by seq and acks.
+ * aedes broker on 127.0.0.1 and a stand-in aggregator that dedupes by seq and acks. Family
+ * metadata (`meta`) is sent once per connection (again after a reconnect or a change), never
+ * with every batch; the FamilyMetadata unit tests are in family-metadata.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, parseExposition } from '@edgeprom/shared';
+import type { WireFamilyMetadata } from '@edgeprom/shared/wire';
 import { Agent, type AgentOptions, type AgentSettings } from '../agent.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { FamilySet } from '@edgeprom/shared';
@@ -28,18 +31,22 @@ afterEach(async () => {
 
 const INTERVAL = 15_000;
 
-/** Counts cycles: `stub_cycle` is the cycle number, so holes and repeats are visible. */
-function stubExporter() {
+/**
+ * Counts cycles: `stub_cycle` is the cycle number, so holes and repeats are visible. From cycle
+ * `lateFrom` on, a new family `stub_late` appears.
+ */
+function stubExporter(lateFrom = Infinity) {
   let cycle = 0;
   return {
     name: 'stub',
     collect: async () => {
       cycle++;
-      return new FamilySet()
+      const s = new FamilySet()
         .counter('stub_cycle', 'Cycle number.', undefined, cycle)
         .gauge('stub_value', 'Values.', { i: 'a' }, cycle * 1.5)
-        .gauge('stub_value', 'Values.', { i: 'b' }, -cycle)
-        .list();
+        .gauge('stub_value', 'Values.', { i: 'b' }, -cycle);
+      if (cycle >= lateFrom) s.gauge('stub_late', 'Appears later.', undefined, 1);
+      return s.list();
     },
   };
 }
@@ -58,14 +65,14 @@ function settings(url: string, over: Partial<AgentSettings> = {}): AgentSettings
   };
 }
 
-async function startAgent(clock: ManualClock, url: string, over: Partial<AgentSettings> = {}, memory = true, tuning: AgentOptions['mqttTuning'] = {}): Promise<Agent> {
+async function startAgent(clock: ManualClock, url: string, over: Partial<AgentSettings> = {}, memory = true, tuning: AgentOptions['mqttTuning'] = {}, exporter = stubExporter()): Promise<Agent> {
   const a = new Agent({
     settings: settings(url, over),
     version: '0.1.0',
     clock,
     buffer: memory ? new MemorySampleBuffer({ clock, bootIdPath: tree.path('none') }) : undefined,
     bootIdPath: tree.path('none'),
-    exporters: () => [stubExporter()],
+    exporters: () => [exporter],
     mqttTuning: { minBackoffMs: 1000, maxBackoffMs: 5000, ...tuning },
   });
   await a.start();
@@ -291,5 +298,37 @@ describe('pusher', () => {
     expect(unscraped.filter((t) => !pushed.has(t))).toEqual([]); // every cycle nobody scraped arrived
     expect(agg.conflicts).toBe(0);
     expect(agent.pusher!.stats().localTrims).toBeGreaterThan(0);
+  });
+});
+
+describe('pusher: family metadata', () => {
+  const names = (m: readonly WireFamilyMetadata[] | undefined): string[] => (m ?? []).map((e) => e.metric).filter((n) => n.startsWith('stub_'));
+
+  it('sends each family with the first batch after it appears, not in every batch', async () => {
+    tree = await fakeTree({});
+    broker = await startBroker();
+    const metas: (WireFamilyMetadata[] | undefined)[] = [];
+    agg = await TestAggregator.start({ url: broker.url, dropAck: (b) => {
+      metas.push(b.meta);
+      return false;
+    } });
+    const clock = new ManualClock();
+    // From the third cycle on, a new family appears.
+    agent = await startAgent(clock, broker.url, { push: { mode: 'push', pushAfterMs: 0, maxBatchBytes: 4096 } }, true, {}, stubExporter(3));
+    await until(() => agg!.batches >= 1, 'first batch', { clock, stepMs: 200 });
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(INTERVAL);
+      await until(() => !agent!.pusher!.stats().inFlight && agent!.buffer.stats().samples === 0, 'acked', { clock, stepMs: 200 });
+    }
+    // From the first collect cycle the connection sees (the one before it is not replayed).
+    const all = metas.flatMap((m) => m ?? []);
+    expect(all.find((m) => m.metric === 'stub_cycle')).toEqual({ metric: 'stub_cycle', type: 'counter', help: 'Cycle number.', unit: '' });
+    expect(all.find((m) => m.metric === 'stub_value')).toEqual({ metric: 'stub_value', type: 'gauge', help: 'Values.', unit: '' });
+    // Each family exactly once over this connection, the late one when it appeared.
+    expect(names(all).sort()).toEqual(['stub_cycle', 'stub_late', 'stub_value']);
+    const metrics = all.map((m) => m.metric);
+    expect(new Set(metrics).size).toBe(metrics.length);
+    expect(metas.length).toBeGreaterThan(3);
+    expect(metas.filter((m) => m !== undefined).length).toBeLessThan(metas.length);
   });
 });

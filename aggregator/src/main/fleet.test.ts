@@ -4,27 +4,16 @@
  * pushing device (a real MQTT client speaking the wire format: a live presence whose clock
  * is 3 s behind, then batches), with the `state` and `mode` filters.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
 import { Labels } from '@edgeprom/shared';
 import { encodeBatch, encodePresence } from '@edgeprom/shared/wire';
 import path from 'node:path';
-import { connect } from '../mqtt/test-util.js';
 import { selfTargetMatcher, type FleetDevice } from './fleet.js';
 import { parseServeFlags } from './flags.js';
-import { startAggregator, type Aggregator } from './serve.js';
-import { eventually, metricsTarget, request, SILENT, startTestAggregator, TestDir } from './test-harness.js';
+import { startAggregator } from './serve.js';
+import { eventually, metricsTarget, PerTest, pushingDevice, request, SILENT, startTestAggregator } from './test-harness.js';
 
-let d: TestDir | undefined;
-let agg: Aggregator | undefined;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-  await agg?.stop();
-  agg = undefined;
-  d?.remove();
-  d = undefined;
-});
+const each = new PerTest();
 
 interface FleetBody {
   status: string;
@@ -68,8 +57,8 @@ describe('/api/v1/fleet', () => {
     const target = await metricsTarget(
       () => `node_time_seconds ${(Date.now() + 2500) / 1000}\nedgeprom_push_backlog_samples 42\n`,
     );
-    closers.push(target.close);
-    d = new TestDir();
+    each.closers.push(target.close);
+    const d = each.dir();
     d.config(`scrape_configs:
   - job_name: dev
     scrape_interval: 1s
@@ -83,20 +72,16 @@ mqtt:
   embedded:
     allow_anonymous: loopback
 `);
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const url = agg.url;
 
     // The pushing device: anonymous from loopback, acting as agent "pusher-1".
-    const device: MqttClient = await connect(agg.mqttUrl!, { clientId: 'edgeprom-pusher-1' });
-    closers.push(async () => void (await device.endAsync(true)));
-    await device.subscribeAsync('edgeprom/ack/pusher-1', { qos: 1 });
-    const acks: Buffer[] = [];
-    device.on('message', (_t, p) => acks.push(p));
+    const device = await pushingDevice(agg.mqttUrl!, 'pusher-1');
+    each.closers.push(device.close);
     // No addresses: announced, but not a scrape target.
     const presence = encodePresence({ agent: 'pusher-1', boot: 'boot-1', bootSeq: 1, state: 'online', version: 'test', ts: Date.now() - 3000 });
-    await device.publishAsync('edgeprom/presence/pusher-1', Buffer.from(presence), { qos: 1, retain: true });
-    await device.publishAsync('edgeprom/push/pusher-1', batch('pusher-1', 1, Date.now(), 7), { qos: 1 });
-    await eventually('the batch acked', () => (acks.length > 0 ? true : undefined));
+    await device.client.publishAsync('edgeprom/presence/pusher-1', Buffer.from(presence), { qos: 1, retain: true });
+    await device.push(batch('pusher-1', 1, Date.now(), 7));
 
     const devices = await eventually('both devices listed, the target scraped', async () => {
       const body = await fleet(url);
@@ -151,7 +136,7 @@ mqtt:
     expect(JSON.parse(bad.body)).toMatchObject({ status: 'error', errorType: 'bad_data', error: expect.stringContaining('"state"') });
 
     // A malformed batch: the device is down with the reason; the scraped one is untouched.
-    await device.publishAsync('edgeprom/push/pusher-1', Buffer.from('not cbor'), { qos: 1 });
+    await device.client.publishAsync('edgeprom/push/pusher-1', Buffer.from('not cbor'), { qos: 1 });
     const down = await eventually('the pusher marked down', async () => {
       const list = (await fleet(url, '?state=down')).data.devices;
       return list.length > 0 ? list : undefined;
@@ -163,13 +148,13 @@ mqtt:
 
 describe('/api/v1/fleet leaves out the aggregator itself', () => {
   it('the built-in `self` job (no config file) is a target, not a device', async () => {
-    d = new TestDir();
+    const d = each.dir();
     const flags = parseServeFlags([
       `--storage.tsdb.path=${path.join(d.dir, 'data')}`,
       '--web.listen-address=127.0.0.1:0',
       '--mqtt.listen-address=127.0.0.1:0',
     ]);
-    agg = await startAggregator(flags, { logger: SILENT, discoveryUpdateInterval: 50 });
+    const agg = await each.aggregator(startAggregator(flags, { logger: SILENT, discoveryUpdateInterval: 50 }));
     const url = agg.url;
     const self = await eventually('the self job active', async () => (await activeTargets(url)).find((t) => t.scrapePool === 'self'));
     expect(self.scrapeUrl).toBe(`${url}/metrics`);
@@ -180,10 +165,10 @@ describe('/api/v1/fleet leaves out the aggregator itself', () => {
 
   it('under any job name and host spelling; a device in a job named `self` stays', async () => {
     const target = await metricsTarget(() => 'temp_celsius 20\n');
-    closers.push(target.close);
-    d = new TestDir();
+    each.closers.push(target.close);
+    const d = each.dir();
     d.config('');
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const url = agg.url;
     const port = new URL(url).port;
     const job = (name: string, targets: string[]) =>

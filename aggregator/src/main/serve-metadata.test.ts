@@ -3,24 +3,12 @@
  * broker on 127.0.0.1): TYPE/HELP/UNIT of a scraped target, of a push API group and of an
  * MQTT device's batch `meta`, merged in one answer as Grafana reads it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
 import { Labels } from '@edgeprom/shared';
 import { encodeBatch } from '@edgeprom/shared/wire';
-import { connect } from '../mqtt/test-util.js';
-import type { Aggregator } from './serve.js';
-import { eventually, metricsTarget, request, startTestAggregator, TestDir } from './test-harness.js';
+import { eventually, metricsTarget, PerTest, pushingDevice, request, startTestAggregator } from './test-harness.js';
 
-let d: TestDir | undefined;
-let agg: Aggregator | undefined;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) await c();
-  await agg?.stop();
-  agg = undefined;
-  d?.remove();
-  d = undefined;
-});
+const each = new PerTest();
 
 type Meta = Record<string, { type: string; help: string; unit: string }[]>;
 
@@ -33,8 +21,8 @@ async function metadata(url: string, q = ''): Promise<Meta> {
 describe('metric metadata in the aggregator binary', () => {
   it('lists scraped, push API and MQTT-pushed families', async () => {
     const target = await metricsTarget(() => '# HELP node_load1 1m load average.\n# TYPE node_load1 gauge\nnode_load1 0.5\n');
-    closers.push(target.close);
-    d = new TestDir();
+    each.closers.push(target.close);
+    const d = each.dir();
     d.config(`scrape_configs:
   - job_name: node
     scrape_interval: 1s
@@ -48,17 +36,14 @@ push:
   enabled: true
   insecure: true
 `);
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const url = agg.url;
 
     const pushed = await request(`${url}/metrics/job/backup`, 'PUT', '# HELP backup_last_success Last good run.\n# TYPE backup_last_success gauge\nbackup_last_success 17\n');
     expect(pushed.status, pushed.body).toBe(200);
 
-    const device: MqttClient = await connect(agg.mqttUrl!, { clientId: 'edgeprom-pi-1' });
-    closers.push(async () => void (await device.endAsync(true)));
-    await device.subscribeAsync('edgeprom/ack/pi-1', { qos: 1 });
-    const acks: Buffer[] = [];
-    device.on('message', (_t, p) => acks.push(p));
+    const device = await pushingDevice(agg.mqttUrl!, 'pi-1');
+    each.closers.push(device.close);
     const now = Date.now();
     const bytes = encodeBatch({
       agent: 'pi-1',
@@ -68,8 +53,7 @@ push:
       series: [{ labels: Labels.from({ __name__: 'temp_celsius' }), timestamps: [now], values: [21.5], seqs: [1] }],
       meta: [{ metric: 'temp_celsius', type: 'gauge', help: 'Board temperature.', unit: 'celsius' }],
     });
-    await device.publishAsync('edgeprom/push/pi-1', Buffer.from(bytes), { qos: 1 });
-    await eventually('the batch acked', () => (acks.length > 0 ? true : undefined));
+    await device.push(bytes);
 
     const all = await eventually('the target scraped', async () => {
       const m = await metadata(url);

@@ -1,14 +1,17 @@
 /**
  * Test helpers (not a test file) for the aggregator as composed by startAggregator: a real
  * server on 127.0.0.1 port 0 (HTTP and embedded MQTT broker) with a config file in a
- * temporary directory, a tiny /metrics target, raw HTTP requests, and polling with a
- * deadline (waits never assert on timing).
+ * temporary directory, per-test teardown, a tiny /metrics target, a device pushing over
+ * MQTT, raw HTTP requests, and polling with a deadline (waits never assert on timing).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterEach } from 'vitest';
+import { connect, Inbox } from '../mqtt/test-util.js';
 import { parseServeFlags } from './flags.js';
 import type { Logger } from './logger.js';
 import { startAggregator, type Aggregator } from './serve.js';
@@ -43,6 +46,38 @@ export class TestDir {
   }
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What one test starts, released after it (constructing this registers an afterEach in the
+ * file): the closers in the order added, then the aggregator, then the directory.
+ */
+export class PerTest {
+  readonly closers: (() => Promise<void>)[] = [];
+  #dir: TestDir | undefined;
+  #agg: Aggregator | undefined;
+
+  constructor() {
+    afterEach(() => this.release());
+  }
+
+  /** A new temporary directory, removed after the test. */
+  dir(): TestDir {
+    return (this.#dir = new TestDir());
+  }
+
+  /** The aggregator `started` resolves to, stopped after the test. */
+  async aggregator(started: Promise<Aggregator>): Promise<Aggregator> {
+    return (this.#agg = await started);
+  }
+
+  async release(): Promise<void> {
+    for (const c of this.closers.splice(0)) await c();
+    await this.#agg?.stop();
+    this.#agg = undefined;
+    this.#dir?.remove();
+    this.#dir = undefined;
   }
 }
 
@@ -112,5 +147,29 @@ export async function metricsTarget(body: () => string): Promise<{ address: stri
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** A device pushing batches over MQTT as agent `id`, subscribed to its acks. */
+export interface PushingDevice {
+  readonly client: MqttClient;
+  /** Publishes `batch` on the device's push topic (QoS 1) and waits for its ack. */
+  push(batch: Uint8Array): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** Connects to the broker at `mqttUrl` as agent `id`: anonymous from loopback, as local agents connect in the built-in config. */
+export async function pushingDevice(mqttUrl: string, id: string): Promise<PushingDevice> {
+  const client = await connect(mqttUrl, { clientId: `edgeprom-${id}` });
+  const inbox = new Inbox(client);
+  const ackTopic = `edgeprom/ack/${id}`;
+  await client.subscribeAsync(ackTopic, { qos: 1 });
+  return {
+    client,
+    async push(batch) {
+      await client.publishAsync(`edgeprom/push/${id}`, Buffer.from(batch), { qos: 1 });
+      return eventually(`${id}: the batch acked`, () => (inbox.pending(ackTopic) > 0 ? inbox.next(ackTopic) : undefined));
+    },
+    close: async () => void (await client.endAsync(true)),
   };
 }

@@ -12,9 +12,10 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels, OPENMETRICS_CONTENT_TYPE, parseExposition, SCRAPE_ACCEPT_HEADER, TEXT_CONTENT_TYPE, type MetricFamily } from '@edgeprom/shared';
 import { encodeBatch, encodePresence } from '@edgeprom/shared/wire';
-import { connect, Inbox } from '../mqtt/test-util.js';
+import { connect } from '../mqtt/test-util.js';
 import { parseServeFlags } from '../main/flags.js';
 import { startAggregator, type Aggregator } from '../main/serve.js';
+import { pushingDevice } from '../main/test-harness.js';
 
 const silent = {
   debug() {},
@@ -157,10 +158,8 @@ describe('GET /metrics of a running aggregator (built-in config)', () => {
     const mqttUrl = agg.mqttUrl!;
     const before = await scrape(agg.url);
     // Anonymous from loopback, as local agents connect in the built-in config.
-    const dev = await connect(mqttUrl, { clientId: 'edgeprom-selfm-1' });
+    const dev = await pushingDevice(mqttUrl, 'selfm-1');
     try {
-      const inbox = new Inbox(dev);
-      await dev.subscribeAsync('edgeprom/ack/selfm-1', { qos: 1 });
       const t = Date.now();
       const batch = encodeBatch({
         agent: 'selfm-1',
@@ -169,13 +168,12 @@ describe('GET /metrics of a running aggregator (built-in config)', () => {
         seqTo: 3,
         series: [{ labels: Labels.from({ __name__: 'temp', sensor: 's1' }), timestamps: [t - 3000, t - 2000, t - 1000], values: [1, 2, 3], seqs: [1, 2, 3] }],
       });
-      await dev.publishAsync('edgeprom/push/selfm-1', Buffer.from(batch), { qos: 1 });
-      await inbox.next('edgeprom/ack/selfm-1');
-      await dev.publishAsync('edgeprom/push/selfm-1', Buffer.from('not cbor at all'), { qos: 1 });
+      await dev.push(batch);
+      await dev.client.publishAsync('edgeprom/push/selfm-1', Buffer.from('not cbor at all'), { qos: 1 });
       const presence = encodePresence({ agent: 'selfm-1', boot: 'boot1', bootSeq: 1, state: 'offline', version: 'test', ts: t });
-      await dev.publishAsync('edgeprom/presence/selfm-1', Buffer.from(presence), { qos: 1, retain: true });
+      await dev.client.publishAsync('edgeprom/presence/selfm-1', Buffer.from(presence), { qos: 1, retain: true });
     } finally {
-      await dev.endAsync();
+      await dev.client.endAsync();
     }
     await expect(connect(mqttUrl, { clientId: 'x', username: 'nobody', password: 'wrong' })).rejects.toBeDefined();
 

@@ -148,6 +148,20 @@ function parseEach(input: string | Uint8Array, limits?: Record<string, number>):
   for (const format of FORMATS) onlyParserErrors(() => parseExposition(input, { format, limits }));
 }
 
+/** Writes all of `body` to `p` and ends it: a parser error comes back as its text, anything else is rethrown. */
+function feed(p: ExpositionStreamParser, body: string): string | undefined {
+  try {
+    p.write(body);
+    p.end();
+  } catch (e) {
+    onlyParserErrors(() => {
+      throw e;
+    });
+    return String(e);
+  }
+  return undefined;
+}
+
 describe('parser properties', () => {
   it('random bytes: only ParseError/LimitError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), limitsArb, (b, limits) => parseEach(b, limits)), RUNS);
@@ -238,16 +252,8 @@ describe('parser properties', () => {
           seen.push([f.name, smp.labels.toString(), smp.value, smp.timestampMs, smp.exemplar]);
         },
       };
-      try {
-        const p = new ExpositionStreamParser({ format }, sink);
-        p.write(body);
-        p.end();
-      } catch (e) {
-        onlyParserErrors(() => {
-          throw e;
-        });
-        seen.push(String(e));
-      }
+      const error = feed(new ExpositionStreamParser({ format }, sink), body);
+      if (error !== undefined) seen.push(error);
       return seen;
     };
     for (const format of FORMATS) {
@@ -287,15 +293,8 @@ describe('parser properties', () => {
         },
       };
       const p = new ExpositionStreamParser({ format: 'text', limits }, sink);
-      try {
-        p.write(body);
-        p.end();
-      } catch (e) {
-        onlyParserErrors(() => {
-          throw e;
-        });
-        seen.push(String(e));
-      }
+      const error = feed(p, body);
+      if (error !== undefined) seen.push(error);
       return seen;
     };
     const edit = fc.tuple(fc.nat(), fc.constantFrom(...GRAMMAR_CHARS, '\n# TYPE fam0 histogram\n', '\nfam1_bucket{a="1"} 1\n', ' 17\n'));

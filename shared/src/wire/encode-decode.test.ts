@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Encoder } from 'cbor-x';
 import { Labels } from '../labels.js';
 import { decodeMessage } from './decode.js';
 import { encodeAck, encodeBatch, encodePresence } from './encode.js';
-import type { BatchInput, BatchMessage, WireMessage } from './message.js';
+import type { BatchMessage, WireMessage } from './message.js';
 import { STALE_NAN_BITS, isStaleMarkerAt, setStaleMarkerAt } from './stale.js';
 import { WireError } from './wire-error.js';
+import { batchArb, raw } from './wire-test-util.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bits = (a: Float64Array) => Array.from(new BigUint64Array(a.buffer, a.byteOffset, a.length), (b) => b.toString(16));
-/** Raw CBOR for hand-made (often invalid) messages. */
-const raw = new Encoder({ useRecords: false, variableMapSize: true });
 
 function expectWireError(fn: () => unknown, code: string, message?: string | RegExp): WireError {
   try {
@@ -131,41 +129,9 @@ describe('batch round trip', () => {
     expect(m.series[0].values[0]).toBe(42);
   });
 
-  const labelsArb = fc
-    .dictionary(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,6}$/).filter((n) => n !== '__name__'), fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), { maxKeys: 4 })
-    .chain((d) => fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/).map((name) => Labels.from({ ...d, __name__: name })));
-  const batchArb: fc.Arbitrary<BatchInput> = fc
-    .record({
-      seqFrom: fc.oneof(fc.nat(), fc.integer({ min: 2 ** 32, max: 2 ** 52 })),
-      series: fc.uniqueArray(
-        fc.record({
-          labels: labelsArb,
-          samples: fc.array(
-            fc.record({ t: fc.integer({ min: -(2 ** 51), max: 2 ** 51 }), bits: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), gap: fc.integer({ min: 1, max: 2 ** 33 }) }),
-            { minLength: 1, maxLength: 8 },
-          ),
-        }),
-        { maxLength: 6, selector: (s) => s.labels.key },
-      ),
-      slack: fc.nat({ max: 5 }),
-      dropped: fc.option(fc.nat(), { nil: undefined }),
-    })
-    .map(({ seqFrom, series, slack, dropped }) => {
-      // Give every sample a unique seq: series take turns, with gaps.
-      let next = seqFrom;
-      const out = series.map((s) => {
-        const values = new Float64Array(s.samples.length);
-        new BigUint64Array(values.buffer).set(s.samples.map((x) => x.bits));
-        return { labels: s.labels, timestamps: s.samples.map((x) => x.t), values, seqs: s.samples.map((x) => (next += x.gap)) };
-      });
-      const b: BatchInput = { agent: 'agent-1', boot: 'boot-1', seqFrom, seqTo: next + slack, series: out };
-      if (dropped !== undefined) b.dropped = dropped;
-      return b;
-    });
-
   it('decode(encode(batch)) is the batch, bit for bit', () => {
     fc.assert(
-      fc.property(batchArb, (b) => {
+      fc.property(batchArb('binary'), (b) => {
         const m = asBatch(decodeMessage(encodeBatch(b, { maxBytes: 1 << 22 }), { maxBytes: 1 << 22 }));
         expect(m).toMatchObject({ v: 1, agent: b.agent, boot: b.boot, seqFrom: b.seqFrom, seqTo: b.seqTo });
         expect(m.dropped).toBe(b.dropped);

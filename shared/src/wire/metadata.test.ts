@@ -1,15 +1,13 @@
 /** The optional `meta` key of a batch: round trip, old receivers, limits, and garbage. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Encoder } from 'cbor-x';
 import { Labels } from '../labels.js';
 import { decodeGeneric, decodeMessage } from './decode.js';
 import { encodeBatch } from './encode.js';
 import { WIRE_METRIC_TYPES, type WireFamilyMetadata } from './metadata.js';
 import type { BatchInput, BatchMessage } from './message.js';
 import { WIRE_ERROR_CODES, WireError } from './wire-error.js';
-
-const raw = new Encoder({ useRecords: false, variableMapSize: true });
+import { raw, wireError } from './wire-test-util.js';
 
 const batch = (meta?: WireFamilyMetadata[]): BatchInput => ({
   agent: 'dev1',
@@ -25,16 +23,6 @@ const META: WireFamilyMetadata[] = [
   { metric: 'http_requests', type: 'counter', help: 'Requests, "quoted" and\nmulti-line.', unit: '' },
   { metric: '__proto__', type: 'unknown', help: '', unit: '' },
 ];
-
-function wireError(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof WireError) return e;
-    throw new Error(`expected a WireError, got ${String(e)}`, { cause: e });
-  }
-  throw new Error('expected a WireError, got a result');
-}
 
 /** A raw batch map as an encoder writes it, with `meta` replaced. */
 function rawBatch(meta: unknown): Uint8Array {

@@ -4,13 +4,9 @@
  * config; /api/v1/metadata and /api/v1/targets/metadata (with `metric`, `match_target`) must
  * give the same answers.
  */
-import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CLI, freePort, startPrometheus, startProcess, stop, until, type Proc } from './harness.js';
+import { until, type Proc } from './harness.js';
+import { PrometheusPeer } from './prometheus-peer.js';
 
 const TEXT = `# HELP http_requests_total Requests served.
 # TYPE http_requests_total counter
@@ -60,30 +56,18 @@ async function meta(p: Proc, q = ''): Promise<Record<string, string[]>> {
 }
 
 describe('metadata: our aggregator and Prometheus, same targets', () => {
-  let dir: string;
-  const servers: http.Server[] = [];
+  let peer: PrometheusPeer | undefined;
   let ours: Proc | undefined;
   let prom: Proc | undefined;
   let addrs: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'edgeprom-metadata-'));
-    for (const [body, ct] of [
-      [TEXT, 'text/plain; version=0.0.4'],
-      [OM, 'application/openmetrics-text; version=1.0.0; charset=utf-8'],
-    ]) {
-      const s = http.createServer((_req, res) => {
-        res.writeHead(200, { 'Content-Type': ct! });
-        res.end(body);
-      });
-      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-      servers.push(s);
-      addrs.push(`127.0.0.1:${(s.address() as AddressInfo).port}`);
-    }
-    const file = path.join(dir, 'metadata.yml');
-    writeFileSync(
-      file,
-      `global:
+    peer = new PrometheusPeer('metadata');
+    addrs = [
+      await peer.target(TEXT, 'text/plain; version=0.0.4'),
+      await peer.target(OM, 'application/openmetrics-text; version=1.0.0; charset=utf-8'),
+    ];
+    ({ ours, prom } = await peer.start(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
 scrape_configs:
@@ -93,27 +77,10 @@ scrape_configs:
         labels: { kind: text }
       - targets: ['${addrs[1]}']
         labels: { kind: om }
-`,
-    );
-    const mqttPort = await freePort();
-    [ours, prom] = await Promise.all([
-      startProcess('edgeprom-aggregator', [
-        AGGREGATOR_CLI,
-        `--config.file=${file}`,
-        `--storage.tsdb.path=${path.join(dir, 'ours')}`,
-        '--web.listen-address=127.0.0.1:0',
-        `--mqtt.listen-address=127.0.0.1:${mqttPort}`,
-        '--log.level=warn',
-      ]),
-      startPrometheus(file, path.join(dir, 'prometheus')),
-    ]);
+`));
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([stop(ours), stop(prom)]);
-    for (const s of servers) await new Promise((resolve) => s.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => peer?.close());
 
   it('answers /api/v1/metadata and /api/v1/targets/metadata as Prometheus does', async () => {
     for (const p of [ours!, prom!]) {

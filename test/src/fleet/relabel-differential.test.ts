@@ -9,13 +9,9 @@
  * Prometheus's relabel_test.go; this checks the whole path: config loading, target
  * relabeling, the honor_labels clash rule, metric relabeling, and what gets stored.
  */
-import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATOR_CLI, freePort, query, startPrometheus, startProcess, stop, until, type Proc } from './harness.js';
+import { query, until, type Proc } from './harness.js';
+import { PrometheusPeer } from './prometheus-peer.js';
 
 /** What each target serves: the same body, so the differences come from the target labels. */
 const BODY = `# TYPE http_requests_total counter
@@ -37,8 +33,8 @@ tagged{src_alpha="3",keep_a="other"} 6
 clash{job="inner",instance="inner-i",exported_job="taken"} 7
 `;
 
-function config(ports: number[]): string {
-  const [p1, p2, p3] = ports.map((p) => `127.0.0.1:${p}`);
+function config(addrs: string[]): string {
+  const [p1, p2, p3] = addrs;
   return `global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -99,44 +95,18 @@ async function seriesSets(p: Proc): Promise<string[]> {
 }
 
 describe('relabeling: our aggregator and Prometheus, same config and targets', () => {
-  let dir: string;
-  const servers: http.Server[] = [];
+  let peer: PrometheusPeer | undefined;
   let ours: Proc | undefined;
   let prom: Proc | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'edgeprom-relabel-'));
-    const ports: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const s = http.createServer((_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-        res.end(BODY);
-      });
-      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-      servers.push(s);
-      ports.push((s.address() as AddressInfo).port);
-    }
-    const file = path.join(dir, 'relabel.yml');
-    writeFileSync(file, config(ports));
-    const mqttPort = await freePort();
-    [ours, prom] = await Promise.all([
-      startProcess('edgeprom-aggregator', [
-        AGGREGATOR_CLI,
-        `--config.file=${file}`,
-        `--storage.tsdb.path=${path.join(dir, 'ours')}`,
-        '--web.listen-address=127.0.0.1:0',
-        `--mqtt.listen-address=127.0.0.1:${mqttPort}`,
-        '--log.level=warn',
-      ]),
-      startPrometheus(file, path.join(dir, 'prometheus')),
-    ]);
+    peer = new PrometheusPeer('relabel');
+    const addrs: string[] = [];
+    for (let i = 0; i < 3; i++) addrs.push(await peer.target(BODY, 'text/plain; version=0.0.4'));
+    ({ ours, prom } = await peer.start(config(addrs)));
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([stop(ours), stop(prom)]);
-    for (const s of servers) await new Promise((resolve) => s.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => peer?.close());
 
   it('relabels targets as Prometheus does', async () => {
     // Both have scraped every kept target.
