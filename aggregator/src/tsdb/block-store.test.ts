@@ -521,28 +521,6 @@ describe('corrupt blocks', () => {
     }
   });
 
-  it('opens with an unreadable head-tombstones.json moved aside', async () => {
-    const t = tempDir('blocks-head-tomb');
-    try {
-      const db = await openTsdb(opts(t.dir));
-      await fill(db, 2, T0, T0 + H, 600_000);
-      await db.deleteSeries([Matcher.equal('i', '1')]);
-      const want = dump(db);
-      await db.close();
-      fs.writeFileSync(path.join(t.dir, 'head-tombstones.json'), '{"version":1,"series":[{');
-      const logger = memoryLogger();
-      const again = await openTsdb(opts(t.dir, { logger }));
-      expect(logger.at('error')[0].msg).toMatch(/head tombstones moved aside/);
-      expect(String(logger.at('error')[0].obj.err)).toContain('head-tombstones.json');
-      expect(fs.existsSync(path.join(t.dir, 'head-tombstones.json.corrupt'))).toBe(true);
-      // The deletion is lost, the data is not.
-      expect(dump(again).size).toBe(want.size + 1);
-      await again.close();
-    } finally {
-      t.cleanup();
-    }
-  });
-
   it('removes leftovers of interrupted writes and a compaction that crashed before deleting its parents', async () => {
     const t = tempDir('blocks-leftovers');
     try {

@@ -4,13 +4,17 @@
  * dropped once the head no longer holds anything it covers.
  *
  * Persisted in `<dir>/head-tombstones.json` ({ version: 1, series: [{ labels, intervals }] },
- * intervals flat [mint, maxt, ...] inclusive), rewritten atomically on every change.
+ * intervals flat [mint, maxt, ...] inclusive), rewritten atomically on every change (temp
+ * file, fsync, rename, directory fsync). Unreadable at open: the store does not open (see
+ * load()). Prometheus keeps head deletions as tombstone records in the WAL instead; see
+ * docs/tsdb.md "Damaged head tombstones".
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Labels } from '@edgeprom/shared';
 import { BlockCorruptError } from './block-format.js';
 import { addInterval } from './tombstones.js';
+import { HeadTombstonesError } from './tsdb-errors.js';
 import { syncDirSync } from './wal-files.js';
 import type { TsdbLogger } from './wal-writer.js';
 
@@ -53,20 +57,25 @@ export class HeadTombstones {
   }
 
   /**
-   * Reads the file; an unreadable one is logged, moved aside (`.corrupt`) and treated as empty
-   * (its deletions are lost, the store opens: never a crash loop).
+   * Reads the file at open. An unreadable one (not JSON, bad fields, a directory in its place,
+   * no permission) is logged and throws HeadTombstonesError: the store does not open, as for a
+   * block's damaged `tombstones` file, because the head's samples come back from the WAL and
+   * this file is the only record of their deletion. Nothing is moved or deleted, except a
+   * `.tmp` left by a write that crashed before its rename (the file it was replacing is whole).
    */
   static load(dir: string, logger: TsdbLogger): HeadTombstones {
+    const file = path.join(dir, HEAD_TOMBSTONES_FILE);
+    fs.rmSync(`${file}.tmp`, { force: true, recursive: true });
     try {
       return HeadTombstones.read(dir);
     } catch (e) {
-      const file = path.join(dir, HEAD_TOMBSTONES_FILE);
-      fs.renameSync(file, `${file}.corrupt`);
-      logger.error({ file, err: (e as Error).message }, 'unreadable head tombstones moved aside; their deletions are lost');
-      return new HeadTombstones(dir);
+      const why = e instanceof BlockCorruptError ? e.why : e instanceof Error ? e.message : String(e);
+      logger.error({ file, why }, 'unreadable head tombstones: the store does not open');
+      throw new HeadTombstonesError(file, why, { cause: e });
     }
   }
 
+  /** Reads `<dir>/head-tombstones.json` (absent: empty); throws BlockCorruptError naming the fault. */
   static read(dir: string): HeadTombstones {
     const ts = new HeadTombstones(dir);
     const file = path.join(dir, HEAD_TOMBSTONES_FILE);
@@ -74,23 +83,39 @@ export class HeadTombstones {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ts;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return ts;
+      throw new BlockCorruptError(file, `cannot read (${code ?? (e as Error).message})`);
     }
-    let parsed: { version?: number; series?: { labels: Record<string, string>; intervals: number[] }[] };
+    let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      throw new BlockCorruptError(file, `not JSON (${(e as Error).message})`);
+      throw new BlockCorruptError(file, `not JSON, ${text.length} bytes (${(e as Error).message})`);
     }
-    if (parsed.version !== 1 || !Array.isArray(parsed.series)) throw new BlockCorruptError(file, 'bad version or series');
-    for (const s of parsed.series) {
-      if (typeof s !== 'object' || s === null || !Array.isArray(s.intervals) || s.intervals.length % 2 !== 0) {
-        throw new BlockCorruptError(file, 'bad series entry');
+    if (!isObject(parsed)) throw new BlockCorruptError(file, 'not a JSON object');
+    if (parsed.version !== 1) throw new BlockCorruptError(file, `version ${JSON.stringify(parsed.version)}, expected 1`);
+    if (!Array.isArray(parsed.series)) throw new BlockCorruptError(file, '"series" is not an array');
+    parsed.series.forEach((s: unknown, i: number) => {
+      const where = `series[${i}]`;
+      if (!isObject(s)) throw new BlockCorruptError(file, `${where} is not an object`);
+      if (!isObject(s.labels)) throw new BlockCorruptError(file, `${where}.labels is not an object`);
+      for (const [n, v] of Object.entries(s.labels)) {
+        if (typeof v !== 'string') throw new BlockCorruptError(file, `${where}.labels.${n} is not a string`);
       }
-      const labels = Labels.from(s.labels);
-      ts.#byKey.set(labels.key, { labels, intervals: s.intervals });
-    }
+      const iv = s.intervals;
+      if (!Array.isArray(iv) || iv.length === 0 || iv.length % 2 !== 0) {
+        throw new BlockCorruptError(file, `${where}.intervals is not a non-empty list of [mint, maxt] pairs`);
+      }
+      const labels = Labels.from(s.labels as Record<string, string>);
+      for (let k = 0; k < iv.length; k += 2) {
+        const [lo, hi] = [iv[k], iv[k + 1]];
+        if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
+          throw new BlockCorruptError(file, `${where}.intervals[${k}..${k + 1}] = ${JSON.stringify([lo, hi])} is not a finite mint <= maxt`);
+        }
+        ts.add(labels, lo, hi);
+      }
+    });
     return ts;
   }
 
@@ -98,6 +123,7 @@ export class HeadTombstones {
     const file = path.join(this.#dir, HEAD_TOMBSTONES_FILE);
     if (this.#byKey.size === 0) {
       fs.rmSync(file, { force: true });
+      syncDirSync(this.#dir);
       return;
     }
     const series = [...this.#byKey.values()].map((e) => ({ labels: e.labels.toObject(), intervals: e.intervals }));
@@ -112,4 +138,8 @@ export class HeadTombstones {
     fs.renameSync(tmp, file);
     syncDirSync(this.#dir);
   }
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

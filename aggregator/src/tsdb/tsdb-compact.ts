@@ -249,10 +249,14 @@ async function cutHead(db: Tsdb, all: boolean): Promise<boolean> {
   return true;
 }
 
-/** Every cut up to `cut` is in blocks: drop what they hold from head tombstones and the WAL. */
+/**
+ * Every cut up to `cut` is in blocks: drop what they hold from the WAL, then from head
+ * tombstones. In that order: tombstones dropped while the WAL still holds the samples they
+ * delete (a crash, or a failed checkpoint, in between) would let the replay bring them back.
+ */
 async function finishCut(db: Tsdb, cut: PendingCut): Promise<void> {
-  if (db.headTombstones.dropBefore(cut.before)) db.headTombstones.write();
   await db.checkpoint({ through: cut.through, mint: cut.before });
+  if (db.headTombstones.dropBefore(cut.before)) db.headTombstones.write();
 }
 
 /** Writes a head snapshot as one block per block range, then stops serving it from memory. */

@@ -84,6 +84,11 @@ describe('TSDB error codes', () => {
       fs.writeFileSync(path.join(third.blocks[0].dir, 'tombstones'), 'not tombstones');
       await third.close();
       seen.add(await codeOf(() => openTsdb({ ...opts, dir: path.join(t.dir, 'third') })));
+      // An unreadable head-tombstones.json keeps the store from opening too.
+      const fourth = path.join(t.dir, 'fourth');
+      fs.mkdirSync(fourth);
+      fs.writeFileSync(path.join(fourth, 'head-tombstones.json'), '{"version":1,"series":[{');
+      seen.add(await codeOf(() => openTsdb({ ...opts, dir: fourth })));
       expect([...seen].sort()).toEqual([...TSDB_ERROR_CODES].sort());
     } finally {
       t.cleanup();

@@ -19,7 +19,12 @@ export type TsdbErrorCode =
    * A block's tombstones file is unreadable: the store refuses to open rather than serve the
    * samples deleted from that block again (as Prometheus). The block itself is left as it is.
    */
-  | 'ERR_BLOCK_TOMBSTONES';
+  | 'ERR_BLOCK_TOMBSTONES'
+  /**
+   * The head's tombstones file (`head-tombstones.json`) is unreadable: the store refuses to
+   * open rather than serve the samples deleted from the head again (as for blocks).
+   */
+  | 'ERR_HEAD_TOMBSTONES';
 
 export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
   'ERR_TSDB_LOCKED',
@@ -28,6 +33,7 @@ export const TSDB_ERROR_CODES: readonly TsdbErrorCode[] = [
   'ERR_WAL_CORRUPT',
   'ERR_BLOCK_CORRUPT',
   'ERR_BLOCK_TOMBSTONES',
+  'ERR_HEAD_TOMBSTONES',
 ];
 
 export class TsdbError extends EdgepromError {
@@ -89,6 +95,30 @@ export class BlockTombstonesError extends TsdbError {
     );
     this.name = 'BlockTombstonesError';
     this.block = block;
+    this.file = file;
+    this.why = why;
+  }
+}
+
+/**
+ * The head's tombstones file cannot be read (not JSON, truncated, bad fields, a directory in
+ * its place, no permission). Like a block's tombstones file it is the only record of a
+ * deletion (the head's samples are replayed from the WAL without it), so the store does not
+ * open rather than serve deleted samples again. `why` is the reader's reason.
+ */
+export class HeadTombstonesError extends TsdbError {
+  declare readonly code: 'ERR_HEAD_TOMBSTONES';
+  readonly file: string;
+  readonly why: string;
+  constructor(file: string, why: string, options?: { cause?: unknown }) {
+    super(
+      'ERR_HEAD_TOMBSTONES',
+      `head tombstones file ${file} is unreadable (${why}); the store does not open rather than serve the ` +
+        `samples deleted from the head again. Restore the file; or move it aside (mv ${file} ${file}.damaged) to ` +
+        `open with the head's deletions lost (then delete those series again)`,
+      options,
+    );
+    this.name = 'HeadTombstonesError';
     this.file = file;
     this.why = why;
   }
