@@ -143,7 +143,10 @@ export class FileChunks implements HeadChunkStore {
     seg.live -= len;
     this.#chunks--;
     this.#bytes -= len;
-    if (seg.live === 0 && seg !== this.#cur) this.#delete(seg);
+    // The segment being written too: its buffered bytes are all dead, and the next put starts
+    // a new one. Kept, it would sit on disk full of dead chunks (an import that ends with
+    // everything in blocks left a 57 MiB file until the next open).
+    if (seg.live === 0) this.#delete(seg);
   }
 
   view(loc: number, len: number, out: ChunkView): void {

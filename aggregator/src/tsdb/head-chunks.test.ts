@@ -106,9 +106,14 @@ describe('head chunks in files', () => {
     });
     expect(got).toEqual([151, 151]);
     expect(dump(head).get(up(1).toString())!.map(([t]) => t)).toEqual(Array.from({ length: 100 }, (_, k) => 300_000 + k * 1000));
-    // Everything truncated: the segment being written stays, empty of live chunks.
+    // Everything truncated: the segment being written goes too (no file of dead chunks left),
+    // and the next sealed chunk starts a new one.
     head.truncate(10 * range);
-    expect(head.store.chunks.stats()).toMatchObject({ chunks: 0, bytes: 0, segments: 1 });
+    expect(head.store.chunks.stats()).toMatchObject({ chunks: 0, bytes: 0, segments: 0, fileBytes: 0 });
+    expect(segments(head)).toEqual([]);
+    for (let t = 1000; t < 1010; t++) await write(head, [[up(1), t * 1000, t]]);
+    expect(segments(head)).toEqual(['00000005']);
+    expect(dump(head).get(up(1).toString())!.map(([t]) => t)).toEqual(Array.from({ length: 10 }, (_, k) => (1000 + k) * 1000));
   });
 
   it('answers like the in-memory head through appends, duplicates and truncations', async () => {
