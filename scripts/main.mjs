@@ -9,7 +9,7 @@
 // still up), then the aggregator; exits 0 when both stopped cleanly. If one of them dies on
 // its own, the other is stopped and this exits non-zero.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -153,10 +153,20 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/**
+ * The node flags of a built CLI's `#!/usr/bin/env -S node ...` line, so that it runs here as
+ * it does when started as a binary (the aggregator's V8 heap flags: aggregator/src/cli.ts).
+ */
+function nodeFlagsOf(file) {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+  const m = /^#!\s*\S*env\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first);
+  return m ? m[1].split(/\s+/).filter(Boolean) : [];
+}
+
 // The aggregator first: the agent connects to its broker.
 let aggregatorUrl;
 const aggregatorReady = new Promise((resolve) => {
-  start('aggregator', '36', [AGGREGATOR, '--storage.tsdb.path', join(DATA, 'aggregator')], (line) => {
+  start('aggregator', '36', [...nodeFlagsOf(AGGREGATOR), AGGREGATOR, '--storage.tsdb.path', join(DATA, 'aggregator')], (line) => {
     const m = /listening on (http:\/\/[^\s"]+)/.exec(line);
     if (m && !aggregatorUrl) {
       aggregatorUrl = m[1];

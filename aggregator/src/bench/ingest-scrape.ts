@@ -29,8 +29,13 @@ export interface ScrapeCompareOptions {
   /** Parent of the temporary directories. */
   baseDir: string;
   prometheus: string;
-  /** Extra Node flags for our aggregator child, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p']. */
+  /**
+   * Extra Node flags for our aggregator child, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p'],
+   * after the binary's own (its #! line: see deployedNodeFlags); a later V8 flag wins.
+   */
   ourNodeArgs: string[];
+  /** When set, our child's stdout and stderr are also written to this file (e.g. --trace-gc). */
+  ourLogFile?: string;
   log: (line: string) => void;
 }
 
@@ -38,6 +43,17 @@ export const SCRAPE_DEFAULTS = { targets: 100, series: 1000, intervalSeconds: 5,
 
 /** aggregator/dist/cli.js, whether this file runs from dist/bench or (tsx) from src/bench. */
 const OUR_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
+
+/**
+ * The Node flags a script runs with as deployed: those of its `#!/usr/bin/env -S node ...`
+ * line (aggregator/src/cli.ts), so the bench starts the binary as the #! line does.
+ */
+export function deployedNodeFlags(file: string): string[] {
+  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\s*\S*env\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first) ?? /^#!\s*\S*\/node((?:\s+\S+)*)\s*$/.exec(first);
+  if (m === null) throw new Error(`${file}: line 1 is not a node #! line: ${JSON.stringify(first)}`);
+  return m[1]!.split(/\s+/).filter(Boolean);
+}
 
 /**
  * The target server, run as `node -e`: argv = [targets, series]. Prints the ports as one JSON
@@ -106,10 +122,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function spawnPeer(name: Peer['name'], cmd: string, args: string[], url: string): Peer {
+function spawnPeer(name: Peer['name'], cmd: string, args: string[], url: string, logFile?: string): Peer {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
+  const fd = logFile === undefined ? undefined : fs.openSync(logFile, 'w');
+  if (fd !== undefined) child.once('close', () => fs.closeSync(fd));
   const keep = (d: Buffer): void => {
+    if (fd !== undefined) fs.writeSync(fd, d);
     buf = (buf + d.toString('utf8')).slice(-8000);
   };
   child.stdout!.on('data', keep);
@@ -179,12 +198,14 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
     );
     const [ourPort, promPort, mqttPort] = await Promise.all([freePort(), freePort(), freePort()]);
     // Started together; each reads the same config.
+    const nodeFlags = [...deployedNodeFlags(OUR_CLI), ...o.ourNodeArgs];
+    o.log(`edgeprom: node ${[...nodeFlags, path.relative(process.cwd(), OUR_CLI)].join(' ')} (flags: its #! line, then --our-node-args)`);
     peers.push(
       spawnPeer(
         'edgeprom',
         process.execPath,
         [
-          ...o.ourNodeArgs,
+          ...nodeFlags,
           OUR_CLI,
           `--config.file=${config}`,
           `--storage.tsdb.path=${path.join(tmp, 'edgeprom')}`,
@@ -193,6 +214,7 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
           '--log.level=warn',
         ],
         `http://127.0.0.1:${ourPort}`,
+        o.ourLogFile,
       ),
       spawnPeer(
         'prometheus',
@@ -263,6 +285,7 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
       seconds: round(wall, 1),
       edgeprom: side(0),
       prometheus: side(1),
+      edgeprom_node_flags: nodeFlags,
       cpu_ratio: round(cpu[0]! / cpu[1]!),
       peak_rss_ratio: round(mem[0]!.peakRss / mem[1]!.peakRss),
       // A loaded machine may make one side miss scrapes: CPU per stored sample compares the work done.

@@ -11,7 +11,8 @@
  *
  *   node aggregator/dist/bench/ingest.js [--part=both|scrape|push]
  *     [--targets=100] [--series=1000] [--interval=5] [--duration=150] [--prometheus=/usr/bin/prometheus]
- *     [--our-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof']
+ *     [--our-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof']   (after the #! line's flags)
+ *     [--our-log=FILE]   (our aggregator's stdout and stderr, e.g. with --our-node-args=--trace-gc)
  *     [--devices=50] [--batches=20] [--push-series=200] [--per-series=20] [--rounds=3]
  *     [--dir=os.tmpdir()]
  */
@@ -29,6 +30,7 @@ const { values: v } = parseArgs({
     duration: { type: 'string', default: String(SCRAPE_DEFAULTS.durationSeconds) },
     prometheus: { type: 'string', default: '/usr/bin/prometheus' },
     'our-node-args': { type: 'string', default: '' },
+    'our-log': { type: 'string' },
     devices: { type: 'string', default: String(PUSH_DEFAULTS.devices) },
     batches: { type: 'string', default: String(PUSH_DEFAULTS.batches) },
     'push-series': { type: 'string', default: String(PUSH_DEFAULTS.series) },
@@ -64,6 +66,7 @@ const scrape =
         durationSeconds: positive('duration', v.duration),
         prometheus: v.prometheus!,
         ourNodeArgs: v['our-node-args']!.split(/\s+/).filter(Boolean),
+        ...(v['our-log'] === undefined ? {} : { ourLogFile: v['our-log'] }),
         baseDir: v.dir!,
         log,
       });
