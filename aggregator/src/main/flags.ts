@@ -69,8 +69,9 @@ Flags:
   --storage.tsdb.path=DIR            Base path for storage (default data/aggregator).
   --storage.tsdb.retention.time=DUR  How long to keep samples (default 15d, or no time limit
                                      when only a size is given); whole blocks are deleted.
-  --storage.tsdb.retention.size=SIZE Most bytes of blocks + WAL to keep, e.g. 512MB (units
-                                     B, KB, MB, GB, TB, PB, EB; base 2). Oldest blocks first.
+  --storage.tsdb.retention.size=SIZE Most bytes of blocks + WAL + head chunks to keep, e.g.
+                                     512MB (units B, KB, MB, GB, TB, PB, EB; base 2).
+                                     Oldest blocks first.
   --web.listen-address=ADDR          host:port to listen on (default :9090).
   --web.enable-admin-api             Enable admin endpoints (default off).
   --web.enable-lifecycle             Enable shutdown and reload via HTTP: POST or PUT

@@ -210,6 +210,40 @@ describe('blocks', () => {
     }
   });
 
+  it('counts the head chunks files (chunks_head/) in the size retention, as Prometheus', async () => {
+    const t = tempDir('blocks-retention-chunks-head');
+    try {
+      const db = await openTsdb(opts(t.dir, { retentionMs: 0, maxBlockRangeMs: 2 * H, chunkSamples: 4 }));
+      await fill(db, 50, T0, T0 + 4 * H, 60_000);
+      await db.compactHead({ all: true });
+      expect(db.blocks).toHaveLength(2);
+      // Newer samples stay in the head; full 4-sample chunks go to chunks_head/.
+      await fill(db, 50, T0 + 4 * H, T0 + 5 * H, 60_000);
+      const headChunkBytes = db.head.store.chunks.stats().fileBytes;
+      expect(headChunkBytes).toBeGreaterThan(50 * 10 * 8);
+      const fams = db.collectMetrics();
+      const v = (name: string) => fams.find((f) => f.name === name)!.samples[0].value;
+      expect(v('prometheus_tsdb_head_chunks_storage_size_bytes')).toBe(headChunkBytes);
+      const walBytes = v('prometheus_tsdb_wal_storage_size_bytes');
+      const blocks = db.blocks.reduce((n, b) => n + b.bytes, 0);
+      await db.close();
+      // Blocks and WAL fit; with the head chunks files they do not: the oldest block goes.
+      const limit = walBytes + blocks + Math.floor(headChunkBytes / 2);
+      const again = await openTsdb(opts(t.dir, { retentionMs: 0, maxBlockRangeMs: 2 * H, chunkSamples: 4, retentionBytes: limit }));
+      try {
+        // Replay rebuilds chunks_head/ from the WAL.
+        expect(again.head.store.chunks.stats().fileBytes).toBe(headChunkBytes);
+        await again.compact();
+        expect(again.blocks.map((b) => (b.minTime - T0) / H)).toEqual([2]);
+        expect(again.metrics.tsdb.sizeRetentions).toBe(1);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('deletes series with tombstones in blocks and head, across reopen, and cleans them by rewriting', async () => {
     const t = tempDir('blocks-tombstones');
     try {

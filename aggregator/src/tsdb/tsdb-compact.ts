@@ -420,8 +420,11 @@ export function applyRetention(db: Tsdb): void {
     }
   }
   if (db.retentionBytes > 0 && db.blocks.length > 0) {
+    // As Prometheus: blocks, the WAL and the head chunks files (chunks_head/, counted with
+    // what is still in their write buffer) share the limit; only blocks can be dropped.
     const walBytes = dirBytes(path.join(db.dir, 'wal'));
-    let total = walBytes + db.blocks.reduce((n, b) => n + b.bytes, 0);
+    const headChunkBytes = db.head.store.chunks.stats().fileBytes;
+    let total = walBytes + headChunkBytes + db.blocks.reduce((n, b) => n + b.bytes, 0);
     const old: Block[] = [];
     for (const b of db.blocks) {
       if (total <= db.retentionBytes) break;

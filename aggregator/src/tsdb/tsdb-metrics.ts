@@ -56,6 +56,8 @@ export interface TsdbMetricsSource {
   blocks: { count: number; bytes: number; minTime: number };
   /** Bytes of the WAL directory (segments and checkpoint). */
   walBytes: number;
+  /** Bytes of the head chunks files (chunks_head/, with what their write buffer holds). */
+  headChunkBytes: number;
   /** Retention limits (0: none). */
   retentionBytes: number;
   retentionMs: number;
@@ -186,6 +188,7 @@ export function tsdbMetricFamilies(src: TsdbMetricsSource): MetricFamily[] {
   g.counter('prometheus_tsdb_wal_segments_created_total', 'WAL segments created.', undefined, wal.segmentsCreated);
   g.counter('prometheus_tsdb_wal_record_bytes_total', 'Bytes written to the WAL.', undefined, wal.bytesWritten);
   g.gauge('prometheus_tsdb_wal_storage_size_bytes', 'Size of the write log directory.', undefined, src.walBytes);
+  g.gauge('prometheus_tsdb_head_chunks_storage_size_bytes', 'Size of the chunks_head directory.', undefined, src.headChunkBytes);
   g.counter(
     'prometheus_tsdb_checkpoint_creations_total',
     'Total number of checkpoint creations attempted.',

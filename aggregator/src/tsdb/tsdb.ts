@@ -284,6 +284,7 @@ export class Tsdb implements Storage {
         minTime: blocks.length > 0 ? blocks[0].minTime : Infinity,
       },
       walBytes: dirBytes(path.join(this.dir, 'wal')),
+      headChunkBytes: this.head.store.chunks.stats().fileBytes,
       retentionBytes: this.retentionBytes,
       retentionMs: this.retentionMs,
     });
