@@ -55,24 +55,10 @@ export function loadSeries(
       let hs: (FloatHistogram | undefined)[] | undefined;
       let vt: ValueType;
       while ((vt = it.next())) {
-        if (vt === ValueType.FloatHistogram || vt === ValueType.Histogram) {
-          if (hs === undefined) hs = [];
-          if (n === ts.length) {
-            const nts = new Float64Array(n * 2);
-            const nvs = new Float64Array(n * 2);
-            nts.set(ts);
-            nvs.set(vs);
-            ts = nts;
-            vs = nvs;
-          }
-          hs[n] = it.atFloatHistogram!();
-          ts[n] = it.atT();
-          vs[n] = 0;
-          n++;
-          continue;
-        }
-        const v = it.atV();
-        if (dropStale && v !== v && isStaleNaN(v)) continue;
+        const hist = vt === ValueType.FloatHistogram || vt === ValueType.Histogram;
+        // A histogram sample keeps 0 in vs; its value is in hs.
+        const v = hist ? 0 : it.atV();
+        if (!hist && dropStale && v !== v && isStaleNaN(v)) continue;
         if (n === ts.length) {
           const nts = new Float64Array(n * 2);
           const nvs = new Float64Array(n * 2);
@@ -81,6 +67,7 @@ export function loadSeries(
           ts = nts;
           vs = nvs;
         }
+        if (hist) (hs ??= [])[n] = it.atFloatHistogram!();
         ts[n] = it.atT();
         vs[n] = v;
         n++;
