@@ -27,6 +27,7 @@ import type {
 import { ValueType } from './interface.js';
 import type { Matcher } from './matcher.js';
 import { appenderClosed, querierClosed, SampleError } from './errors.js';
+import { labelNamesOf, labelValuesOf } from './label-sets.js';
 import { isValidTimestamp, sameBits } from './value.js';
 import type { FloatHistogram } from './histogram.js';
 
@@ -236,18 +237,11 @@ class MemoryQuerier implements Querier {
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {
-    const names = new Set<string>();
-    for (const s of this.#matching(matchers ?? [])) for (const [n] of s.labels) names.add(n);
-    return [...names].sort();
+    return labelNamesOf(Array.from(this.#matching(matchers ?? []), (s) => s.labels));
   }
 
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
-    const values = new Set<string>();
-    for (const s of this.#matching(matchers ?? [])) {
-      const v = s.labels.get(name);
-      if (v !== '') values.add(v);
-    }
-    return [...values].sort();
+    return labelValuesOf(Array.from(this.#matching(matchers ?? []), (s) => s.labels), name);
   }
 
   close(): void {

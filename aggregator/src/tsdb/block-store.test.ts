@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Labels, ManualClock } from '@edgeprom/shared';
 import { Matcher } from '../storage/matcher.js';
+import { HEAD_TOMBSTONES_FILE } from './head-tombstones.js';
 import { openTsdb, type TsdbOptions } from './tsdb.js';
 import { dump, memoryLogger, tempDir } from './wal-test-util.js';
 
@@ -239,6 +240,36 @@ describe('blocks', () => {
       } finally {
         await again.close();
       }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('applies a deletion all or nothing: when the head tombstones cannot be written, blocks and head are as before', async () => {
+    const t = tempDir('blocks-tombstones-fail');
+    try {
+      const db = await openTsdb(opts(t.dir));
+      await fill(db, 4, T0, T0 + 5 * H, 600_000);
+      await db.compact(); // cuts [0, 2h) only: the deletion below touches a block, then the head
+      expect(db.blocks).toHaveLength(1);
+      const before = dump(db);
+      // A real fs error: the head's file cannot replace a directory (written after the block's).
+      const headFile = path.join(t.dir, HEAD_TOMBSTONES_FILE);
+      fs.mkdirSync(headFile);
+      await expect(db.deleteSeries([Matcher.equal('i', '1')])).rejects.toThrow(HEAD_TOMBSTONES_FILE);
+      expect(dump(db)).toEqual(before);
+      expect(db.blocks[0].tombstones.size).toBe(0);
+      expect(db.headTombstones.size).toBe(0);
+      expect(fs.existsSync(`${headFile}.tmp`)).toBe(false);
+      await db.close();
+      // The block's tombstones file was written back as it was: nothing deleted after a restart.
+      fs.rmdirSync(headFile);
+      const again = await openTsdb(opts(t.dir));
+      expect(dump(again)).toEqual(before);
+      // And once the file can be written, the same deletion applies everywhere.
+      await again.deleteSeries([Matcher.equal('i', '1')]);
+      expect(dump(again).has(L(1).toString())).toBe(false);
+      await again.close();
     } finally {
       t.cleanup();
     }

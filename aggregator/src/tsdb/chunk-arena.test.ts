@@ -3,13 +3,14 @@ import fc from 'fast-check';
 import { ChunkArena, offsetOf, PAGE_SIZE, pageOf, regionSize } from './chunk-arena.js';
 
 describe('ChunkArena', () => {
-  it('hands out zeroed, non-overlapping regions and merges them back into whole pages', () => {
+  it('hands out zeroed, non-overlapping regions, leaves live ones untouched, and merges them back into whole pages', () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6 }), fc.nat()), { maxLength: 200 }),
         (ops) => {
           const arena = new ChunkArena();
-          const live: [number, number][] = [];
+          const live: [number, number, number][] = [];
+          let n = 0;
           for (const [alloc, cls, pick] of ops) {
             if (alloc || live.length === 0) {
               const loc = arena.allocRegion(cls);
@@ -17,15 +18,21 @@ describe('ChunkArena', () => {
               const off = offsetOf(loc);
               expect(off % regionSize(cls)).toBe(0); // buddies are aligned to their size
               expect(page.subarray(off, off + regionSize(cls)).every((b) => b === 0)).toBe(true);
-              page.fill(0xab, off, off + regionSize(cls)); // dirty it, as a chunk would
+              const tag = (++n % 255) + 1;
+              page.fill(tag, off, off + regionSize(cls)); // dirty it, as a chunk would
               for (const [l, c] of live) {
                 const disjoint = l + regionSize(c) <= loc || loc + regionSize(cls) <= l;
                 expect(disjoint).toBe(true);
               }
-              live.push([loc, cls]);
+              live.push([loc, cls, tag]);
             } else {
               const [loc, c] = live.splice(pick % live.length, 1)[0];
               arena.freeRegion(loc, c);
+            }
+            // Free-list bookkeeping must never touch a live region's bytes.
+            for (const [l, c, tag] of live) {
+              const o = offsetOf(l);
+              expect(arena.page(l).subarray(o, o + regionSize(c)).every((b) => b === tag)).toBe(true);
             }
           }
           for (const [loc, c] of live) arena.freeRegion(loc, c);

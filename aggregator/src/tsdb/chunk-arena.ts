@@ -40,7 +40,21 @@ export function offsetOf(loc: number): number {
   return loc % PAGE_SIZE;
 }
 
+/**
+ * Copies len bytes between (or within) buffers without making a subarray view for
+ * `set`: a view is an object of ~100 bytes, and chunks are copied (sealed, moved to a larger
+ * region) some ten times per thousand samples.
+ */
+export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
+  if (src === dst) dst.copyWithin(dstOff, srcOff, srcOff + len);
+  else for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
+}
+
 const DROPPED_PAGE = new Uint8Array(0);
+const NO_LINKS = new Float64Array(0);
+const NO_CLASSES = new Uint8Array(0);
+/** No region (end of a free list). */
+const NONE = -1;
 
 export interface ArenaStats {
   pages: number;
@@ -58,9 +72,22 @@ export class ChunkArena {
   readonly pages: Uint8Array[] = [];
   /** Live bytes per page: regions in use or sealed chunks (for freeing pages later). */
   readonly #live: number[] = [];
-  /** Free regions per class, and the class of every free region (to find free buddies). */
-  readonly #free: Set<number>[] = Array.from({ length: REGION_CLASSES }, () => new Set());
-  readonly #freeClass = new Map<number, number>();
+  /**
+   * Free regions: a doubly linked list per class, oldest first, its links kept in the free
+   * regions' own first 16 bytes (next, prev: locations, NONE at the ends; allocRegion zeroes
+   * them away), read through a Float64Array view of each region page. No Set or Map: their
+   * hash tables grew, shrank and rehashed (allocating) as regions came and went, every scrape.
+   */
+  readonly #freeHead = new Float64Array(REGION_CLASSES).fill(NONE);
+  readonly #freeTail = new Float64Array(REGION_CLASSES).fill(NONE);
+  readonly #freeCount = new Int32Array(REGION_CLASSES);
+  /** Per page: the links view of a region page (NO_LINKS for sealed-space pages). */
+  readonly #links: Float64Array[] = [];
+  /**
+   * Per page: for a region page, per 32-byte granule, 1 + the class of the free region
+   * starting there, else 0 (finds free buddies; 2 KiB a region page); NO_CLASSES otherwise.
+   */
+  readonly #classes: Uint8Array[] = [];
   #sealPage = -1;
   #sealOff = PAGE_SIZE;
   #sealedBytes = 0;
@@ -71,10 +98,10 @@ export class ChunkArena {
   /** A zeroed region of class `cls`; returns its location. */
   allocRegion(cls: number): number {
     let c = cls;
-    while (c < REGION_CLASSES && this.#free[c].size === 0) c++;
+    while (c < REGION_CLASSES && this.#freeCount[c] === 0) c++;
     let loc: number;
     if (c === REGION_CLASSES) {
-      loc = this.#newPage() * PAGE_SIZE;
+      loc = this.#newPage(true) * PAGE_SIZE;
       c = TOP_CLASS;
     } else {
       loc = this.#takeFree(c);
@@ -100,14 +127,15 @@ export class ChunkArena {
     const pageBase = pageOf(loc) * PAGE_SIZE;
     let off = offsetOf(loc);
     let c = cls;
+    const classes = this.#classes[pageOf(loc)];
     while (c < TOP_CLASS) {
-      const buddy = pageBase + (off ^ regionSize(c));
-      if (this.#freeClass.get(buddy) !== c) break;
-      this.#takeFreeAt(buddy, c);
+      const buddyOff = off ^ regionSize(c);
+      if (classes[buddyOff >>> MIN_REGION_SHIFT] !== c + 1) break;
+      this.#takeFreeAt(pageBase + buddyOff, c);
       off &= ~regionSize(c);
       c++;
     }
-    if (c === TOP_CLASS && this.#free[TOP_CLASS].size > 0) {
+    if (c === TOP_CLASS && this.#freeCount[TOP_CLASS] > 0) {
       // A second whole free page: give it back (open chunks now mostly live in reservations,
       // so region pages empty out once the first chunks of new series are sealed).
       this.#dropPage(pageOf(loc));
@@ -146,7 +174,7 @@ export class ChunkArena {
   /** Copies `len` bytes from `src` at `srcOff` into sealed space; returns the location. */
   seal(src: Uint8Array, srcOff: number, len: number): number {
     const loc = this.#bump(len);
-    this.pages[this.#sealPage].set(src.subarray(srcOff, srcOff + len), offsetOf(loc));
+    copyBytes(src, srcOff, this.pages[this.#sealPage], offsetOf(loc), len);
     this.#live[this.#sealPage] += len;
     this.#sealedBytes += len;
     return loc;
@@ -156,7 +184,7 @@ export class ChunkArena {
   #bump(len: number): number {
     if (len > PAGE_SIZE) throw new RangeError(`chunk of ${len} bytes exceeds a page`);
     if (this.#sealOff + len > PAGE_SIZE) {
-      this.#sealPage = this.#newPage();
+      this.#sealPage = this.#newPage(false);
       this.#sealOff = 0;
     }
     const loc = this.#sealPage * PAGE_SIZE + this.#sealOff;
@@ -182,6 +210,8 @@ export class ChunkArena {
 
   #dropPage(p: number): void {
     this.pages[p] = DROPPED_PAGE;
+    this.#links[p] = NO_LINKS;
+    this.#classes[p] = NO_CLASSES;
     this.#dropped++;
   }
 
@@ -199,27 +229,49 @@ export class ChunkArena {
     };
   }
 
+  /** Appends a region to its class's free list. */
   #addFree(loc: number, cls: number): void {
-    this.#free[cls].add(loc);
-    this.#freeClass.set(loc, cls);
+    const links = this.#links[pageOf(loc)];
+    const i = offsetOf(loc) >>> 3;
+    const tail = this.#freeTail[cls];
+    links[i] = NONE;
+    links[i + 1] = tail;
+    if (tail === NONE) this.#freeHead[cls] = loc;
+    else this.#links[pageOf(tail)][offsetOf(tail) >>> 3] = loc;
+    this.#freeTail[cls] = loc;
+    this.#freeCount[cls]++;
+    this.#classes[pageOf(loc)][offsetOf(loc) >>> MIN_REGION_SHIFT] = cls + 1;
     this.#freeBytes += regionSize(cls);
   }
 
+  /** Takes the oldest free region of a class (there is one). */
   #takeFree(cls: number): number {
-    // Sets iterate in insertion order: the oldest free region first.
-    const loc = this.#free[cls].values().next().value as number;
+    const loc = this.#freeHead[cls];
     this.#takeFreeAt(loc, cls);
     return loc;
   }
 
+  /** Unlinks a free region from its class's list. */
   #takeFreeAt(loc: number, cls: number): void {
-    this.#free[cls].delete(loc);
-    this.#freeClass.delete(loc);
+    const links = this.#links[pageOf(loc)];
+    const i = offsetOf(loc) >>> 3;
+    const next = links[i];
+    const prev = links[i + 1];
+    if (prev === NONE) this.#freeHead[cls] = next;
+    else this.#links[pageOf(prev)][offsetOf(prev) >>> 3] = next;
+    if (next === NONE) this.#freeTail[cls] = prev;
+    else this.#links[pageOf(next)][(offsetOf(next) >>> 3) + 1] = prev;
+    this.#freeCount[cls]--;
+    this.#classes[pageOf(loc)][offsetOf(loc) >>> MIN_REGION_SHIFT] = 0;
     this.#freeBytes -= regionSize(cls);
   }
 
-  #newPage(): number {
-    this.pages.push(new Uint8Array(PAGE_SIZE));
+  /** Adds a page for regions (with its free-list bookkeeping) or for sealed space. */
+  #newPage(regions: boolean): number {
+    const page = new Uint8Array(PAGE_SIZE);
+    this.pages.push(page);
+    this.#links.push(regions ? new Float64Array(page.buffer) : NO_LINKS);
+    this.#classes.push(regions ? new Uint8Array(PAGE_SIZE >>> MIN_REGION_SHIFT) : NO_CLASSES);
     this.#live.push(0);
     return this.pages.length - 1;
   }

@@ -39,7 +39,13 @@ export const MAX_CHUNK_SAMPLES = 0xffff;
 const TWO32 = 2 ** 32;
 
 const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
+/**
+ * The value's two 32-bit words, read as int32: int32s are small integers (Smis) to V8, so
+ * passing them between the encoder's functions never boxes them in a heap number, as a
+ * uint32 of 2^31 or more would (~12 bytes of garbage per sample, measured). The bit
+ * operators below read them as 32 bits either way.
+ */
+const i32 = new Int32Array(f64.buffer);
 
 /** What the encoder must remember between samples of one chunk. */
 export interface XorState {
@@ -48,7 +54,7 @@ export interface XorState {
   /** Last timestamp and the delta before it. */
   t: number;
   tDelta: number;
-  /** Bit pattern of the last value (high, low 32-bit words, unsigned). */
+  /** Bit pattern of the last value (high, low 32-bit words, as int32: see i32). */
   vHi: number;
   vLo: number;
   /** Current XOR window; leading 0xff means none yet (forces a new window). */
@@ -67,8 +73,8 @@ export function newXorState(): XorState {
  */
 export function xorAppend(w: BitWriter, st: XorState, base: number, t: number, v: number): void {
   f64[0] = v;
-  const hi = u32[1];
-  const lo = u32[0];
+  const hi = i32[1];
+  const lo = i32[0];
   const num = st.num;
   let tDelta = 0;
   if (num === 0) {
@@ -94,8 +100,8 @@ export function xorAppend(w: BitWriter, st: XorState, base: number, t: number, v
     } else {
       w.writeBits(0b1111, 4);
       const dHi = Math.floor(dod / TWO32); // two's complement split, exact below 2^53
-      w.writeBits(dHi >>> 0, 32);
-      w.writeBits((dod - dHi * TWO32) >>> 0, 32);
+      w.writeBits(dHi | 0, 32);
+      w.writeBits((dod - dHi * TWO32) | 0, 32);
     }
     writeXorValue(w, st, hi, lo);
   }
@@ -122,8 +128,9 @@ function ctz32(x: number): number {
 }
 
 function writeXorValue(w: BitWriter, st: XorState, hi: number, lo: number): void {
-  const xh = (hi ^ st.vHi) >>> 0;
-  const xl = (lo ^ st.vLo) >>> 0;
+  // int32 throughout (see i32): only zero tests, clz32 and bit operators read them.
+  const xh = hi ^ st.vHi;
+  const xl = lo ^ st.vLo;
   if (xh === 0 && xl === 0) {
     w.pos++; // a 0 bit: the buffer is zeroed
     return;
@@ -153,7 +160,7 @@ function writeXorValue(w: BitWriter, st: XorState, hi: number, lo: number): void
   }
 }
 
-/** Writes the low `nbits` bits of the 64-bit (xh:xl) >> shift. */
+/** Writes the low `nbits` bits of the 64-bit (xh:xl) >> shift (words as int32, see i32). */
 function writeShifted(w: BitWriter, xh: number, xl: number, shift: number, nbits: number): void {
   let h: number;
   let l: number;
@@ -161,10 +168,10 @@ function writeShifted(w: BitWriter, xh: number, xl: number, shift: number, nbits
     h = xh;
     l = xl;
   } else if (shift < 32) {
-    l = ((xl >>> shift) | (xh << (32 - shift))) >>> 0;
+    l = (xl >>> shift) | (xh << (32 - shift));
     h = xh >>> shift;
   } else {
-    l = xh >>> (shift - 32);
+    l = (xh >>> (shift - 32)) | 0;
     h = 0;
   }
   if (nbits > 32) {

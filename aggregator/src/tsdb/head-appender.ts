@@ -1,6 +1,6 @@
 /**
- * A head write transaction. Samples are buffered in typed arrays (no object per sample) and
- * applied in append order at commit; rollback drops them.
+ * A head write transaction. Samples are buffered in pooled arrays (AppendBuffers: no object
+ * per sample of their own) and applied in append order at commit; rollback drops them.
  *
  * Validation at append time compares a sample with the newest one of its series: the
  * committed one, or the newest appended in this transaction. Rather than a per-transaction
@@ -27,11 +27,35 @@ import { CommitStatus, type Head, type HeadLog, type HeadMetrics } from './head.
 import { LabelsMap } from './head-labels-map.js';
 import { TxnIndex } from './head-txn-index.js';
 
-/** Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value. */
+/**
+ * Pending samples: series ref (or -(i+1) for the i-th new series), timestamp, value.
+ *
+ * Timestamps and values sit in plain arrays of tagged elements (taggedArray), not in
+ * Float64Arrays: they hold the very number objects the caller passed to append, and commit
+ * hands those on (to the head, the chunk encoder, the WAL) as they are. Read from a
+ * Float64Array, every timestamp (beyond 2^31) and every non-integer value would be boxed in
+ * a new heap number at each call it is passed to: ~60 bytes of garbage per sample at commit,
+ * measured (docs/tsdb.md, "Garbage per sample").
+ */
 export interface AppendBuffers {
   refs: Int32Array;
-  ts: Float64Array;
-  vs: Float64Array;
+  ts: number[];
+  vs: number[];
+}
+
+/**
+ * An array whose elements V8 keeps tagged (pointers or small integers) whatever numbers it
+ * later holds: seeded with a non-number, so it never turns into a double array, which would
+ * unbox (and re-box on every read) what is stored, and canonicalize NaN payloads such as the
+ * stale marker.
+ */
+export function taggedArray(n: number): number[] {
+  return new Array<unknown>(n).fill(null) as number[];
+}
+
+/** Buffers of n slots. */
+export function newAppendBuffers(n: number): AppendBuffers {
+  return { refs: new Int32Array(n), ts: taggedArray(n), vs: taggedArray(n) };
 }
 
 /** Re-read the clock after this many appends, so a long transaction's "now" stays current. */
@@ -103,9 +127,13 @@ export class HeadAppender implements Appender {
     // The caller's ref when it is still a live series of this head, else a lookup by labels.
     let ref = hint === 0 ? -1 : head.slotOf(hint);
     let hash = 0;
+    // What to return: the hint itself when it was right (the caller's number object: a
+    // SeriesRef is beyond 2^31, so computing it anew would box it in a heap number each time).
+    let seriesRef = hint;
     if (ref < 0) {
       hash = labels.hash;
       ref = head.refOf(labels, hash);
+      seriesRef = head.refBase + ref;
     }
     if (ref >= 0) {
       const store = head.store;
@@ -125,7 +153,7 @@ export class HeadAppender implements Appender {
         if (o !== undefined && t <= o.maxT) {
           if (head.findStored(ref, t)) {
             this.#repeat(labels, t, v, head.foundV, false);
-            return head.refBase + ref;
+            return seriesRef;
           }
           this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
         }
@@ -134,14 +162,14 @@ export class HeadAppender implements Appender {
         store.markTxn(ref, this.#id, this.#n);
       } else if (t === lastT) {
         this.#repeat(labels, t, v, lastV, false);
-        return head.refBase + ref;
+        return seriesRef;
       } else if (window === 0) {
         this.#reject('ERR_OUT_OF_ORDER_SAMPLE', labels, t);
       } else if (this.#outOfOrder(labels, ref, t, v, true)) {
-        return head.refBase + ref;
+        return seriesRef;
       }
       this.#push(buf, ref, t, v);
-      return head.refBase + ref;
+      return seriesRef;
     } else {
       // Checked only for unknown series: reading the Labels object costs a cache miss.
       if (labels.size === 0) this.#reject('ERR_INVALID_SAMPLE', labels, t, 'empty label set');
@@ -242,14 +270,12 @@ export class HeadAppender implements Appender {
   #push(buf: AppendBuffers, ref: number, t: number, v: number): void {
     const n = this.#n;
     if (n === buf.refs.length) {
-      const grown: AppendBuffers = {
-        refs: new Int32Array(n * 2),
-        ts: new Float64Array(n * 2),
-        vs: new Float64Array(n * 2),
-      };
+      const grown = newAppendBuffers(n * 2);
       grown.refs.set(buf.refs);
-      grown.ts.set(buf.ts);
-      grown.vs.set(buf.vs);
+      for (let i = 0; i < n; i++) {
+        grown.ts[i] = buf.ts[i];
+        grown.vs[i] = buf.vs[i];
+      }
       this.#buf = buf = grown;
     }
     buf.refs[n] = ref;
@@ -287,7 +313,7 @@ export class HeadAppender implements Appender {
       }
     }
     head.metrics.commits++;
-    head.releaseBuffers(buf);
+    head.releaseBuffers(buf, this.#n);
     const durable = log?.end();
     if (durable !== undefined) await durable;
   }
@@ -312,6 +338,6 @@ export class HeadAppender implements Appender {
     this.#buf = undefined;
     this.#head.closed(this);
     this.#head.metrics.rollbacks++;
-    this.#head.releaseBuffers(buf);
+    this.#head.releaseBuffers(buf, this.#n);
   }
 }

@@ -24,7 +24,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChunkArena, offsetOf } from './chunk-arena.js';
+import { ChunkArena, copyBytes, offsetOf } from './chunk-arena.js';
 import { MemoryChunks, type ChunkView, type HeadChunkStats, type HeadChunkStore } from './head-chunks.js';
 import type { TsdbLogger } from './wal-writer.js';
 
@@ -121,7 +121,7 @@ export class FileChunks implements HeadChunkStore {
     if (range > seg.range) seg.range = range;
     if (this.#bufLen + len > this.#buf.length) this.#flush();
     const at = seg.size;
-    this.#buf.set(src.subarray(off, off + len), this.#bufLen);
+    copyBytes(src, off, this.#buf, this.#bufLen, len);
     this.#bufLen += len;
     seg.size += len;
     seg.live += len;

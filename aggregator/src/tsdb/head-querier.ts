@@ -18,6 +18,7 @@ import type { Querier, SampleIterator, SelectHints, Series, SeriesSet } from '..
 import { ValueType } from '../storage/interface.js';
 import type { Matcher } from '../storage/matcher.js';
 import { querierClosed } from '../storage/errors.js';
+import { labelNamesOf, labelValuesOf } from '../storage/label-sets.js';
 import { offsetOf } from './chunk-arena.js';
 import { XorIterator } from './chunk-xor.js';
 import type { Head } from './head.js';
@@ -121,12 +122,8 @@ export class HeadQuerier implements Querier {
     if (!this.#overlapsHead()) return [];
     const ix = this.#head.index;
     if (!matchers || matchers.length === 0) return ix.labelNames();
-    const names = new Set<string>();
-    for (const ref of this.#matchingRefs(matchers)) {
-      const kv = this.#head.store.labels[ref].pairs();
-      for (let i = 0; i < kv.length; i += 2) names.add(kv[i]);
-    }
-    return [...names].sort();
+    const labels = this.#head.store.labels;
+    return labelNamesOf(Array.from(this.#matchingRefs(matchers), (ref) => labels[ref]));
   }
 
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
@@ -138,12 +135,8 @@ export class HeadQuerier implements Querier {
       // Only the label itself is constrained: filter its values, no series needed.
       return ix.sortedLabelValues(name).filter((v) => matchers.every((m) => m.matches(v)));
     }
-    const values = new Set<string>();
-    for (const ref of this.#matchingRefs(matchers)) {
-      const v = this.#head.store.labels[ref].get(name);
-      if (v !== '') values.add(v);
-    }
-    return [...values].sort();
+    const labels = this.#head.store.labels;
+    return labelValuesOf(Array.from(this.#matchingRefs(matchers), (ref) => labels[ref]), name);
   }
 
   close(): void {

@@ -24,7 +24,7 @@
  */
 import { Labels } from '@edgeprom/shared';
 import { BitWriter } from './chunk-bits.js';
-import { ChunkArena, offsetOf, pageOf, REGION_CLASSES, regionSize } from './chunk-arena.js';
+import { ChunkArena, copyBytes, offsetOf, pageOf, REGION_CLASSES, regionSize } from './chunk-arena.js';
 import { CHUNK_HEADER_BYTES, MAX_SAMPLE_BYTES, newXorState, xorAppend } from './chunk-xor.js';
 import { MAX_SEALED_BYTES, MemoryChunks, SealedMeta, type HeadChunkStore } from './head-chunks.js';
 
@@ -106,6 +106,8 @@ export class SeriesStore {
   #first = new Int32Array(0);
   #f = new Float64Array(0);
   #u = new Uint32Array(0);
+  /** The same records as int32 (the encoder takes the last value's words so: see chunk-xor.ts). */
+  #i = new Int32Array(0);
 
   readonly #st = newXorState();
   readonly #w = new BitWriter();
@@ -233,21 +235,26 @@ export class SeriesStore {
       packed = u[uo + U_PACKED];
     }
     const cls = (packed >>> 22) & 0xf;
-    const capacity = cls === RESERVED ? reservedOf(f[fo + F_REGION]) : regionSize(cls);
+    // Decoded here, not by reservedOf/locationOf: V8 did not inline those here, and a
+    // reservation's F_REGION (beyond 2^31) passed to a call is boxed in a new heap number:
+    // 16 bytes of garbage per sample, measured.
+    let region = f[fo + F_REGION];
+    const capacity = cls === RESERVED ? Math.floor(region * RESERVED_UNIT) : regionSize(cls);
     if ((u[uo + U_BITS] >>> 3) + MAX_SAMPLE_BYTES > capacity) {
       this.#growRegion(ref);
       packed = u[uo + U_PACKED];
+      region = f[fo + F_REGION];
     }
 
-    const loc = locationOf(f[fo + F_REGION]);
+    const loc = region - Math.floor(region * RESERVED_UNIT) * RESERVED_SCALE;
     const base = offsetOf(loc);
     const st = this.#st;
     const leading = (packed >>> 10) & 0x3f;
     st.num = num;
     st.t = f[fo + F_MAX_T];
     st.tDelta = f[fo + F_T_DELTA];
-    st.vHi = u[uo + U_LAST_V_HI];
-    st.vLo = u[uo + U_LAST_V_LO];
+    st.vHi = this.#i[uo + U_LAST_V_HI];
+    st.vLo = this.#i[uo + U_LAST_V_LO];
     st.leading = leading === NO_WINDOW ? 0xff : leading;
     st.trailing = (packed >>> 16) & 0x3f;
     const w = this.#w;
@@ -378,8 +385,7 @@ export class SeriesStore {
     if (next >= REGION_CLASSES) throw new RangeError('open chunk outgrew the largest region');
     const fromLoc = this.openLocation(ref);
     const to = this.arena.allocRegion(next);
-    const fromOff = offsetOf(fromLoc);
-    this.arena.pages[pageOf(to)].set(this.arena.pages[pageOf(fromLoc)].subarray(fromOff, fromOff + len), offsetOf(to));
+    copyBytes(this.arena.pages[pageOf(fromLoc)], offsetOf(fromLoc), this.arena.pages[pageOf(to)], offsetOf(to), len);
     this.#releaseOpen(ref);
     this.#f[ref * F_STRIDE + F_REGION] = to;
     this.#u[ref * U_STRIDE + U_PACKED] = (packed & ~(0xf << 22)) | (next << 22);
@@ -390,6 +396,7 @@ export class SeriesStore {
     f.set(this.#f);
     this.#f = f;
     this.#u = new Uint32Array(f.buffer);
+    this.#i = new Int32Array(f.buffer);
     const first = new Int32Array(cap);
     first.set(this.#first);
     this.#first = first;

@@ -43,6 +43,18 @@ export class HeadTombstones {
     else this.#byKey.set(labels.key, { labels, intervals: [mint, maxt] });
   }
 
+  /** The intervals as they are now, for restore(). */
+  saved(): ReadonlyMap<string, { labels: Labels; intervals: number[] }> {
+    // Entries are copied (add replaces their list); the lists themselves are never changed.
+    return new Map([...this.#byKey].map(([k, e]) => [k, { labels: e.labels, intervals: e.intervals }]));
+  }
+
+  /** Puts back what saved() returned: a deletion whose file write failed leaves no trace. */
+  restore(saved: ReadonlyMap<string, { labels: Labels; intervals: number[] }>): void {
+    this.#byKey.clear();
+    for (const [k, e] of saved) this.#byKey.set(k, { labels: e.labels, intervals: e.intervals });
+  }
+
   /** Forgets intervals ending before `before` (their data is in blocks now). */
   dropBefore(before: number): boolean {
     let changed = false;
@@ -128,14 +140,19 @@ export class HeadTombstones {
     }
     const series = [...this.#byKey.values()].map((e) => ({ labels: e.labels.toObject(), intervals: e.intervals }));
     const tmp = `${file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, JSON.stringify({ version: 1, series }));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(fd, JSON.stringify({ version: 1, series }));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true, recursive: true });
+      throw e;
     }
-    fs.renameSync(tmp, file);
     syncDirSync(this.#dir);
   }
 }

@@ -21,7 +21,7 @@
 import { Labels, RealClock, type Clock } from '@edgeprom/shared';
 import type { Appendable, Appender, AppenderOptions, Queryable, Querier, SampleIterator } from '../storage/interface.js';
 import { sameBits } from '../storage/value.js';
-import { HeadAppender, type AppendBuffers } from './head-appender.js';
+import { HeadAppender, newAppendBuffers, type AppendBuffers } from './head-appender.js';
 import { HeadIndex } from './head-index.js';
 import { LabelsMap } from './head-labels-map.js';
 import { HeadQuerier } from './head-querier.js';
@@ -541,13 +541,18 @@ export class Head implements Appendable, Queryable {
 
   /** @internal Buffers for an appender, reused across transactions. */
   takeBuffers(): AppendBuffers {
-    return this.#pool.pop() ?? { refs: new Int32Array(256), ts: new Float64Array(256), vs: new Float64Array(256) };
+    return this.#pool.pop() ?? newAppendBuffers(256);
   }
 
-  /** @internal */
-  releaseBuffers(b: AppendBuffers): void {
+  /** @internal Takes back buffers whose first `used` slots held samples. */
+  releaseBuffers(b: AppendBuffers, used: number): void {
     // Keep scrape-sized buffers only: a backfill's million-sample buffers would stay forever.
-    if (this.#pool.length < 8 && b.refs.length <= 1 << 16) this.#pool.push(b);
+    if (this.#pool.length < 8 && b.refs.length <= 1 << 16) {
+      // Drop the numbers (objects, for most) so a pooled buffer does not keep them alive.
+      b.ts.fill(0, 0, used);
+      b.vs.fill(0, 0, used);
+      this.#pool.push(b);
+    }
   }
 
   /** Closes the chunk files, if any (the Tsdb does at close). Reads fail afterwards. */

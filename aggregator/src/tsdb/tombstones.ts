@@ -72,6 +72,17 @@ export class Tombstones {
     this.#byId.set(id, addInterval(this.#byId.get(id) ?? [], mint, maxt));
   }
 
+  /** The intervals as they are now, for restore() (interval lists are replaced, never changed). */
+  saved(): ReadonlyMap<number, number[]> {
+    return new Map(this.#byId);
+  }
+
+  /** Puts back what saved() returned: a deletion whose file write failed leaves no trace. */
+  restore(saved: ReadonlyMap<number, number[]>): void {
+    this.#byId.clear();
+    for (const [id, list] of saved) this.#byId.set(id, list);
+  }
+
   static read(dir: string): Tombstones {
     const file = path.join(dir, TOMBSTONES_FILE);
     const ts = new Tombstones();
@@ -117,14 +128,19 @@ export class Tombstones {
     out.bytes(fileHeader(TOMBSTONES_MAGIC));
     writeSection(out, payload);
     const tmp = `${file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, out.view());
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(fd, out.view());
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
-    fs.renameSync(tmp, file);
     syncDirSync(dir);
     this.fileBytes = out.len;
   }

@@ -462,27 +462,61 @@ function dirBytes(dir: string): number {
 }
 
 /** Adds tombstones for matching series in blocks and in the head. */
+/**
+ * All or nothing: when a tombstones file cannot be written, the deletion is undone in memory
+ * everywhere, the files already written are written back as they were, and the write's error
+ * is thrown. (Applied in memory only, it would hide samples until a restart brought them back.)
+ */
 export async function deleteSeriesIn(db: Tsdb, matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
-  for (const b of db.blocks) {
-    const lo = Math.max(mint, b.minTime);
-    const hi = Math.min(maxt, b.maxTime - 1);
-    if (lo > hi) continue;
-    const ids = b.matching(matchers);
-    if (ids.length === 0) continue;
-    for (let i = 0; i < ids.length; i++) b.tombstones.add(ids[i], lo, hi);
-    b.tombstones.write(b.dir);
-  }
-  const head = db.head;
-  if (head.minTime !== Infinity) {
-    // Clamped to what the head holds (finite for the file), but up to maxt for samples
-    // still arriving when it is given.
-    const lo = Math.max(mint, head.minTime);
-    const hi = Number.isFinite(maxt) ? maxt : head.maxTime;
-    if (lo <= hi) {
-      const refs = postingsForMatchers(head.index, matchers);
-      for (let i = 0; i < refs.length; i++) db.headTombstones.add(head.store.labels[refs[i]], lo, hi);
-      if (refs.length > 0) db.headTombstones.write();
+  /** What was changed: how to put its memory back, its file if written, and how to rewrite that. */
+  const changed: { restore(): void; written: string | undefined; rewrite(): void }[] = [];
+  try {
+    for (const b of db.blocks) {
+      const lo = Math.max(mint, b.minTime);
+      const hi = Math.min(maxt, b.maxTime - 1);
+      if (lo > hi) continue;
+      const ids = b.matching(matchers);
+      if (ids.length === 0) continue;
+      const saved = b.tombstones.saved();
+      const c: (typeof changed)[number] = {
+        restore: () => b.tombstones.restore(saved),
+        written: undefined,
+        rewrite: () => b.tombstones.write(b.dir),
+      };
+      changed.push(c);
+      for (let i = 0; i < ids.length; i++) b.tombstones.add(ids[i], lo, hi);
+      b.tombstones.write(b.dir);
+      c.written = b.dir;
     }
+    const head = db.head;
+    if (head.minTime !== Infinity) {
+      // Clamped to what the head holds (finite for the file), but up to maxt for samples
+      // still arriving when it is given.
+      const lo = Math.max(mint, head.minTime);
+      const hi = Number.isFinite(maxt) ? maxt : head.maxTime;
+      const refs = lo <= hi ? postingsForMatchers(head.index, matchers) : [];
+      if (refs.length > 0) {
+        const ts = db.headTombstones;
+        const saved = ts.saved();
+        changed.push({ restore: () => ts.restore(saved), written: undefined, rewrite: () => ts.write() });
+        for (let i = 0; i < refs.length; i++) ts.add(head.store.labels[refs[i]], lo, hi);
+        ts.write();
+      }
+    }
+  } catch (e) {
+    for (const c of changed) {
+      c.restore();
+      if (c.written === undefined) continue;
+      try {
+        c.rewrite();
+      } catch (err) {
+        db.logger.error(
+          { block: path.basename(c.written), err: (err as Error).message },
+          'failed deletion: its tombstones stay in this block (the deletion applies there after a restart)',
+        );
+      }
+    }
+    throw e;
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { Labels } from '@edgeprom/shared';
 import { querierClosed } from '../storage/errors.js';
+import { labelNamesOf, labelValuesOf } from '../storage/label-sets.js';
 import {
   ValueType,
   type Querier,
@@ -225,20 +226,10 @@ export class SnapshotSource implements QuerySource {
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {
-    const names = new Set<string>();
-    for (const s of this.#matching(matchers ?? [])) {
-      const kv = s.labels.pairs();
-      for (let i = 0; i < kv.length; i += 2) names.add(kv[i]);
-    }
-    return [...names].sort();
+    return labelNamesOf(this.#matching(matchers ?? []).map((s) => s.labels));
   }
 
   labelValues(name: string, matchers?: readonly Matcher[]): string[] {
-    const values = new Set<string>();
-    for (const s of this.#matching(matchers ?? [])) {
-      const v = s.labels.get(name);
-      if (v !== '') values.add(v);
-    }
-    return [...values].sort();
+    return labelValuesOf(this.#matching(matchers ?? []).map((s) => s.labels), name);
   }
 }
