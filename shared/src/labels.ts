@@ -66,10 +66,17 @@ export class Labels {
   get key(): string {
     let key = this.#key;
     if (key === undefined) {
-      // Each string is length-prefixed, so no name or value can forge a separator.
-      key = '';
+      // Each string is length-prefixed, so no name or value can forge a separator. Joined,
+      // not concatenated: `+=` leaves a tree of cons strings (32 B a node, two per string)
+      // that lives as long as the key, which a scrape cache keeps per series; join builds
+      // one flat string.
       const kv = this.#kv;
-      for (let i = 0; i < kv.length; i++) key += lengthPrefix(kv[i].length) + kv[i];
+      const parts = new Array<string>(kv.length * 2);
+      for (let i = 0; i < kv.length; i++) {
+        parts[2 * i] = lengthPrefix(kv[i].length);
+        parts[2 * i + 1] = kv[i];
+      }
+      key = parts.join('');
       this.#key = key;
     }
     return key;

@@ -67,6 +67,18 @@ export function fail(ctx: TrackerContext, reason: string, line: number, column =
   throw new ParseError(reason, { line, column }, ctx.source);
 }
 
+/** Families whose `# TYPE` line said untyped/unknown (rare: a set, not a field on every family). */
+const DECLARED_UNKNOWN = new WeakSet<MetricFamily>();
+
+/**
+ * Whether a parsed family of type `unknown` had a `# TYPE` line (`untyped` in the text
+ * format, `unknown` in OpenMetrics), as opposed to none: Prometheus lists the former in
+ * its metric metadata and not the latter.
+ */
+export function declaredUnknown(f: MetricFamily): boolean {
+  return DECLARED_UNKNOWN.has(f);
+}
+
 /** One family being assembled, with the sample names it accepts. */
 export class FamilyState {
   readonly family: MetricFamily;
@@ -94,6 +106,7 @@ export class FamilyState {
   setType(type: MetricType, om: boolean, cache: StringCache): void {
     this.family.type = type;
     this.typeSet = true;
+    if (type === 'unknown') DECLARED_UNKNOWN.add(this.family);
     const kinds = (om ? OM_KINDS : TEXT_KINDS)[type];
     if (kinds === undefined) return; // only the bare name, as set up by the constructor
     const base = this.family.name;
@@ -123,6 +136,17 @@ const scratch: NumberOut = { value: 0 };
 /** Parses a whole label value as a float (for `le` and `quantile`); undefined if it is not one. */
 export function floatLabel(v: string, hex: boolean): number | undefined {
   return v !== '' && scanFloat(v, 0, v.length, scratch, hex) === v.length ? scratch.value : undefined;
+}
+
+/** What a sample handed over with kv null (a transient one, parse-lines.ts) also offers. */
+export interface TransientLabel {
+  /** One label's value, '' if none, without building the sample's Labels. */
+  label(name: string): string;
+}
+
+/** A label of a sample: from its pairs, or of a transient sample (kv null) without its Labels. */
+function sampleLabel(sample: Sample, kv: readonly string[] | null, name: string): string {
+  return kv !== null ? labelValue(kv, name) : (sample as unknown as TransientLabel).label(name);
 }
 
 export interface FamilyTracker {
@@ -178,12 +202,12 @@ export class TextFamilies implements FamilyTracker {
     }
     const type = st!.family.type;
     if (kind === K_BUCKET) {
-      const le = labelValue(kv ?? sample.labels.pairs(), 'le');
+      const le = sampleLabel(sample, kv, 'le');
       if (floatLabel(le, true) === undefined) {
         fail(this.#ctx, le === '' ? `histogram bucket "${name}" has no "le" label` : `invalid "le" label value "${le}"`, line);
       }
     } else if (kind === K_BASE && type === 'summary') {
-      const q = labelValue(kv ?? sample.labels.pairs(), 'quantile');
+      const q = sampleLabel(sample, kv, 'quantile');
       if (floatLabel(q, true) === undefined) {
         fail(this.#ctx, q === '' ? `summary sample "${name}" has no "quantile" label` : `invalid "quantile" label value "${q}"`, line);
       }

@@ -9,7 +9,7 @@
 import { LimitError, ParseError } from '../errors.js';
 import { Labels, METRIC_NAME } from '../labels.js';
 import type { Exemplar, Sample } from './model.js';
-import type { FamilyTracker } from './parse-families.js';
+import type { FamilyTracker, TransientLabel } from './parse-families.js';
 import type { ExpositionSink } from './parse-options.js';
 import {
   BackslashFinder,
@@ -29,6 +29,7 @@ import type { ResolvedLimits } from './parse-options.js';
 import {
   hashRange,
   hashStep,
+  matchesAt,
   isLabelNameChar,
   isLabelNameStart,
   isMetricNameChar,
@@ -37,6 +38,7 @@ import {
   scanInteger,
   scanSecondsAsMs,
   type NumberOut,
+  type ParseMemory,
   type StringCache,
 } from './parse-scanner.js';
 
@@ -100,6 +102,7 @@ export class LineParser implements Cursor {
    * `fastPath: false` parses every line with the general code (tests compare the two).
    * `transient`: the sink keeps no sample (ExpositionSink.transientSamples; text format);
    * `sink`, with transient: asked for known series (ExpositionSink.knownSeries).
+   * `memory`: kept from earlier parses (ParseOptions.memory); `cache` is its string cache.
    */
   constructor(
     om: boolean,
@@ -110,6 +113,7 @@ export class LineParser implements Cursor {
     fastPath = true,
     transient = false,
     sink?: ExpositionSink,
+    memory?: ParseMemory,
   ) {
     this.#transient = transient && !om ? new TransientSample(this.#labels, this) : undefined;
     this.#known = this.#transient !== undefined && fastPath && typeof sink?.knownSeries === 'function' ? sink : undefined;
@@ -120,7 +124,7 @@ export class LineParser implements Cursor {
     this.#tracker = tracker;
     this.#fastPath = fastPath;
     this.#reader = new LabelReader(om, limits, cache, this, this.#backslashes);
-    this.#metadata = new MetadataReader(limits, tracker, this, this.#backslashes);
+    this.#metadata = new MetadataReader(limits, tracker, this, this.#backslashes, memory);
   }
 
   /** Parses the lines of s[0, end); s[end - 1] is a newline. */
@@ -174,6 +178,11 @@ export class LineParser implements Cursor {
    */
   seriesText(): string | undefined {
     return this.#seriesEnd < 0 ? undefined : this.#seriesText.slice(this.#seriesStart, this.#seriesEnd);
+  }
+
+  /** The metric name of seriesText() (the name the sample was delivered with), or undefined. */
+  seriesName(): string | undefined {
+    return this.#seriesEnd < 0 ? undefined : this.#prevName;
   }
 
   /**
@@ -317,7 +326,7 @@ export class LineParser implements Cursor {
       const ns = q;
       let ln = n < names.length ? names[n] : '';
       const e = q + ln.length;
-      if (ln === '' || e >= end || s.charCodeAt(e) !== EQUALS || s.slice(q, e) !== ln) {
+      if (ln === '' || e >= end || s.charCodeAt(e) !== EQUALS || !matchesAt(s, q, ln)) {
         same = false;
         c = s.charCodeAt(q);
         if (!isLabelNameStart(c)) return -1;
@@ -367,14 +376,21 @@ export class LineParser implements Cursor {
    * `labels` are read. Returns the end of the line, or -1 (the fast path then reads it).
    */
   #knownSample(s: string, p: number, end: number): number {
-    const len = this.#known!.knownSeries!(s, p, end);
+    const known = this.#known!;
+    const len = known.knownSeries!(s, p, end);
     if (len <= 0) return -1;
     const q = p + len;
     if (q >= end || s.charCodeAt(q) !== SP) return -1;
-    let name = this.#prevName;
-    let ne = p + name.length;
+    // The sink's name for the text (seriesName() gave it with the text; checked for shape
+    // only), else the previous line's if the line starts with it, else read.
+    const given = known.knownName;
+    let name: string;
+    let ne: number;
     let c: number;
-    if (name === '' || ne > q || (ne !== q && s.charCodeAt(ne) !== LBRACE) || s.slice(p, ne) !== name) {
+    if (given !== undefined && given !== '' && (ne = p + given.length) <= q && (ne === q || s.charCodeAt(ne) === LBRACE)) {
+      name = given;
+      this.#prevName = given;
+    } else if ((name = this.#prevName) === '' || (ne = p + name.length) > q || (ne !== q && s.charCodeAt(ne) !== LBRACE) || s.slice(p, ne) !== name) {
       c = s.charCodeAt(p);
       if (!isMetricNameStart(c)) return -1;
       let h = c;
@@ -418,6 +434,18 @@ export class LineParser implements Cursor {
    * read into the scratch set on demand, during the sink's or the tracker's call.
    */
   knownLabels(name: string, s: string, b: number, e: number): Labels {
+    this.#readKnown(s, b, e);
+    return Labels.fromSortedPairs(samplePairs(this.#labels, name, this, true));
+  }
+
+  /** The value of one label of a known series (see knownLabels), '' if none: no Labels built. */
+  knownLabel(s: string, b: number, e: number, label: string): string {
+    this.#readKnown(s, b, e);
+    return scratchValue(this.#labels, label);
+  }
+
+  /** Reads a known series' labels into the scratch set, leaving it sorted (as every line does). */
+  #readKnown(s: string, b: number, e: number): void {
     const set = this.#labels;
     if (b === e) {
       set.n = 0;
@@ -427,7 +455,6 @@ export class LineParser implements Cursor {
     const n = set.n;
     if (!this.#sameNames || n !== this.#prevCount) ensureSorted(set, this, 'label');
     this.#prevCount = n;
-    return Labels.fromSortedPairs(samplePairs(set, name, this, true));
   }
 
   /** Makes the sample from the scratch labels and hands it to the tracker. */
@@ -561,6 +588,13 @@ export class LineParser implements Cursor {
   }
 }
 
+/** The value of label `name` in the scratch set, '' if none (as in pairs, which drop ''). */
+function scratchValue(set: LabelSet, name: string): string {
+  const names = set.names;
+  for (let j = 0; j < set.n; j++) if (names[j] === name) return set.values[j];
+  return '';
+}
+
 /** Whether a label of the scratch set is `__name__` (an error samplePairs reports). */
 function namesMetricName(set: LabelSet): boolean {
   const names = set.names;
@@ -573,7 +607,7 @@ function namesMetricName(set: LabelSet): boolean {
  * per parser, refilled for each fast-path line; `labels` is built from the parser's scratch
  * labels on first read, so it is valid only during the sink's `sample()`.
  */
-class TransientSample implements Sample {
+class TransientSample implements Sample, TransientLabel {
   value = 0;
   timestampMs: number | undefined = undefined;
   readonly #set: LabelSet;
@@ -608,6 +642,15 @@ class TransientSample implements Sample {
     this.#text = s;
     this.#braces = b;
     this.#end = e;
+  }
+
+  /**
+   * The value of one label ('' if none), without building `labels` when they were not read:
+   * the text format's checks of `le` and `quantile` (TransientLabel).
+   */
+  label(name: string): string {
+    if (this.#labels !== undefined) return this.#labels.get(name);
+    return this.#braces < 0 ? scratchValue(this.#set, name) : this.#parser.knownLabel(this.#text, this.#braces, this.#end, name);
   }
 
   get labels(): Labels {

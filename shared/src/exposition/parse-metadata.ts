@@ -7,7 +7,7 @@ import type { MetricType } from './model.js';
 import { META_HELP, META_TYPE, META_UNIT, type FamilyTracker, type MetaKind } from './parse-families.js';
 import { badToken, describe, skipBlanks, unescape, type BackslashFinder, type Cursor } from './parse-labels.js';
 import type { ResolvedLimits } from './parse-options.js';
-import { detach, isMetricNameChar, isMetricNameStart } from './parse-scanner.js';
+import { detach, equalsAt, hashRange, isMetricNameChar, isMetricNameStart, type ParseMemory } from './parse-scanner.js';
 
 const SP = 32;
 const TAB = 9;
@@ -61,16 +61,19 @@ export class MetadataReader {
   readonly #tracker: FamilyTracker;
   readonly #cur: Cursor;
   readonly #backslashes: BackslashFinder;
+  /** Kept from earlier parses (ParseOptions.memory): last time's HELP texts and names. */
+  readonly #memory: ParseMemory | undefined;
   /** The previous metadata line's metric name: `# TYPE` repeats the `# HELP` name. */
   #prev = '';
   /** The name #name found, or '' when it is new. */
   #nameValue = '';
 
-  constructor(limits: ResolvedLimits, tracker: FamilyTracker, cursor: Cursor, backslashes: BackslashFinder) {
+  constructor(limits: ResolvedLimits, tracker: FamilyTracker, cursor: Cursor, backslashes: BackslashFinder, memory?: ParseMemory) {
     this.#limits = limits;
     this.#tracker = tracker;
     this.#cur = cursor;
     this.#backslashes = backslashes;
+    this.#memory = memory;
   }
 
   /**
@@ -83,7 +86,7 @@ export class MetadataReader {
     const prev = this.#prev;
     const e = p + prev.length;
     let c: number;
-    if (prev !== '' && e <= le && (e === le || (c = s.charCodeAt(e)) === sep1 || c === sep2) && s.slice(p, e) === prev) {
+    if (prev !== '' && e <= le && (e === le || (c = s.charCodeAt(e)) === sep1 || c === sep2) && equalsAt(s, p, prev)) {
       this.#nameValue = prev;
       return e;
     }
@@ -103,7 +106,12 @@ export class MetadataReader {
   #help(s: string, p: number, nameEnd: number, helpStart: number, le: number, quote: boolean): string {
     let name = this.#nameValue;
     let help: string;
-    if (this.#backslashes.next(s, helpStart) >= le) {
+    const memory = this.#memory;
+    if (memory !== undefined && this.#backslashes.next(s, helpStart) >= le) {
+      // A body scraped again: the name from the string cache, the text as last time's.
+      if (name === '') name = memory.strings.get(s, p, nameEnd, hashRange(s, p, nameEnd));
+      help = memory.help(name, s, helpStart, le);
+    } else if (this.#backslashes.next(s, helpStart) >= le) {
       // One copy for both: the strings view a copy of this line, not the body.
       const copy = detach(s.slice(p, le));
       if (name === '') name = copy.slice(0, nameEnd - p);
@@ -120,7 +128,11 @@ export class MetadataReader {
   /** The name of a TYPE or UNIT line: #nameValue, or a copy of [p, nameEnd). */
   #nameOf(s: string, p: number, nameEnd: number): string {
     let name = this.#nameValue;
-    if (name === '') this.#prev = name = detach(s.slice(p, nameEnd));
+    if (name === '') {
+      const memory = this.#memory;
+      name = memory === undefined ? detach(s.slice(p, nameEnd)) : memory.strings.get(s, p, nameEnd, hashRange(s, p, nameEnd));
+      this.#prev = name;
+    }
     return name;
   }
 

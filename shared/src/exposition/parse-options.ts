@@ -4,6 +4,7 @@
  * only errors it throws are ParseError (bad input, with line and column) and LimitError.
  */
 import type { MetricFamily, Sample } from './model.js';
+import type { ParseMemory } from './parse-scanner.js';
 
 /** `text` is the Prometheus text format 0.0.4; `openmetrics` is OpenMetrics 1.0 text. */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -43,6 +44,12 @@ export interface ParseOptions {
   limits?: Partial<ParseLimits>;
   /** Name of the input (a target URL, a file) that prefixes error messages: `source:3:17: ...`. */
   source?: string;
+  /**
+   * Kept between parses of successive bodies from one source (a scrape loop passes the same
+   * one every scrape): saves rebuilding the string cache and copying unchanged HELP texts.
+   * Output is the same with or without it.
+   */
+  memory?: ParseMemory;
 }
 
 /**
@@ -76,6 +83,13 @@ export interface ExpositionSink {
    * next `sample()` call is this line's (unless parsing throws).
    */
   knownSeries?(s: string, p: number, end: number): number;
+  /**
+   * Optional, read right after a positive `knownSeries` answer: the metric name
+   * `ExpositionStreamParser.seriesName()` gave together with that series text, or undefined.
+   * Given, the parser takes it as the line's name without reading it (a name compare and a
+   * substring less per line); undefined, it reads the name.
+   */
+  readonly knownName?: string | undefined;
   family(family: MetricFamily): void;
   sample(sample: Sample, family: MetricFamily): void;
 }

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConformanceRoot, openMetricsCasesDir } from '../conformance/openmetrics.js';
 import { nodeExporterBody } from '../bench/bodies.js';
-import { CollectingSink, ExpositionStreamParser, parseExposition, type ExpositionFormat } from './parse.js';
+import { CollectingSink, ExpositionStreamParser, ParseMemory, parseExposition, type ExpositionFormat } from './parse.js';
 import type { Sample } from './model.js';
 import { onlyParserErrors, outcome, parseGeneral } from './parse-test-util.js';
 
@@ -270,11 +270,14 @@ describe('parser properties', () => {
     // Known texts are those seriesText() gave in a parse of an earlier body with the same
     // limits; the body parsed now is that body edited (or the same), with new TYPE lines too.
     let hits = 0;
-    const record = (body: string, limits: object | undefined, known: Set<string> | undefined) => {
+    // Known texts map to the name seriesName() gave with them (for some: undefined, so that
+    // the parser reads the name itself).
+    const record = (body: string, limits: object | undefined, known: Map<string, string | undefined> | undefined) => {
       const seen: unknown[] = [];
       let i = 0;
       const sink = {
         transientSamples: true,
+        knownName: undefined as string | undefined,
         family(): void {},
         sample(smp: Sample, f: { name: string }): void {
           // Labels read for some samples only: the others of a known series are never read.
@@ -282,13 +285,18 @@ describe('parser properties', () => {
           if (p.seriesKnown()) hits++;
           else if (known !== undefined) {
             const t = p.seriesText();
-            if (t !== undefined) known.add(t);
+            if (t !== undefined) known.set(t, t.length % 3 === 0 ? undefined : p.seriesName());
           }
           seen.push([f.name, read ? smp.labels.toString() : null, smp.value, smp.timestampMs]);
         },
         knownSeries(s: string, at: number): number {
           if (known === undefined) return -1;
-          for (const t of known) if (s.startsWith(t, at) && s.charCodeAt(at + t.length) === 32) return t.length;
+          for (const [t, name] of known) {
+            if (s.startsWith(t, at) && s.charCodeAt(at + t.length) === 32) {
+              sink.knownName = name;
+              return t.length;
+            }
+          }
           return -1;
         },
       };
@@ -302,7 +310,7 @@ describe('parser properties', () => {
       fc.property(fc.oneof(validExposition('text'), mutatedBody), fc.array(edit, { maxLength: 3 }), limitsArb, (first, edits, limits) => {
         let body = first;
         for (const [at, c] of edits) body = body.slice(0, at % (body.length + 1)) + c + body.slice(at % (body.length + 1));
-        const known = new Set<string>();
+        const known = new Map<string, string | undefined>();
         record(first, limits, known);
         expect(record(body, limits, known)).toEqual(record(body, limits, undefined));
         // Twice: the second time every fast-path series of the body is known.
@@ -311,6 +319,26 @@ describe('parser properties', () => {
       { numRuns: 400 },
     );
     expect(hits).toBeGreaterThan(100);
+  });
+
+  it('a ParseMemory kept across parses changes no outcome (HELP texts, names)', () => {
+    // HELP texts that differ in place at the same length, so a stale reuse would show.
+    const helpEdit = fc.constantFrom('help text', 'help teXt', 'Help text', '');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(validExposition('text'), validExposition('openmetrics'), exposition, mutatedBody), helpEdit), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...FORMATS),
+        (bodies, format) => {
+          const memory = new ParseMemory();
+          for (const [b, help] of bodies) {
+            const body = b.replaceAll('help text', help);
+            const expected = outcome(() => parseExposition(body, { format }));
+            expect(outcome(() => parseExposition(body, { format, memory }))).toEqual(expected);
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('chunking never changes the outcome', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EdgepromError, ParseError } from '../errors.js';
 import type { MetricFamily, Sample } from './model.js';
-import { CollectingSink, ExpositionStreamParser, type ExpositionFormat } from './parse.js';
+import { CollectingSink, ExpositionStreamParser, ParseMemory, declaredUnknown, parseExposition, type ExpositionFormat } from './parse.js';
 import { outcome, plain, plainSample, parsePlain } from './parse-test-util.js';
 
 const TEXT_BODY = [
@@ -166,5 +166,39 @@ describe('ExpositionStreamParser.seriesText', () => {
     p.write('a{x="1"} 1\n');
     p.end();
     expect(texts).toEqual([undefined]);
+  });
+});
+
+describe('ParseMemory and metadata lines', () => {
+  it('with a ParseMemory, a HELP text changed in place (same length) or escaped is read anew', () => {
+    const memory = new ParseMemory();
+    const help = (body: string, format: ExpositionFormat = 'text') =>
+      parseExposition(body, { format, memory }).map((f) => [f.name, f.help]);
+    const a = '# HELP m Old help.\n# TYPE m gauge\nm 1\n';
+    expect(help(a)).toEqual([['m', 'Old help.']]);
+    expect(help(a)).toEqual([['m', 'Old help.']]);
+    expect(help(a.replace('Old', 'New'))).toEqual([['m', 'New help.']]);
+    expect(help('# HELP m New\\nhelp.\nm 1\n')).toEqual([['m', 'New\nhelp.']]);
+    expect(help('# HELP m New help.\n# HELP n New help.\nm 1\n')).toEqual([
+      ['m', 'New help.'],
+      ['n', 'New help.'],
+    ]);
+    expect(help('# HELP m\nm 1\n')).toEqual([['m', '']]);
+    expect(help('# TYPE m gauge\n# HELP m New help.\nm 1\n# EOF\n', 'openmetrics')).toEqual([['m', 'New help.']]);
+  });
+
+  it('tells a family typed untyped/unknown by a TYPE line from one with no TYPE line', () => {
+    const fams = parseExposition('# TYPE a untyped\na 1\n# HELP b b.\nb 1\nc 1\n# TYPE d gauge\nd 1\n', { format: 'text' });
+    expect(fams.map((f) => [f.name, f.type, declaredUnknown(f)])).toEqual([
+      ['a', 'unknown', true],
+      ['b', 'unknown', false],
+      ['c', 'unknown', false],
+      ['d', 'gauge', false],
+    ]);
+    const om = parseExposition('# TYPE a unknown\na 1\nb 1\n# EOF\n', { format: 'openmetrics' });
+    expect(om.map((f) => [f.name, declaredUnknown(f)])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
   });
 });

@@ -24,6 +24,8 @@ export {
   type ParseLimits,
   type ParseOptions,
 } from './parse-options.js';
+export { ParseMemory } from './parse-scanner.js';
+export { declaredUnknown } from './parse-families.js';
 
 /**
  * Parses a whole exposition body into metric families, in order of first appearance.
@@ -75,12 +77,13 @@ export class ExpositionStreamParser {
     }
     this.#limits = resolveLimits(opts.limits);
     this.#source = opts.source;
-    const cache = new StringCache();
+    const memory = opts.memory;
+    const cache = memory === undefined ? new StringCache() : memory.strings;
     // Exactly CollectingSink (not a subclass, which may override sample()).
     const collect = Object.getPrototypeOf(sink) === CollectingSink.prototype;
     const ctx = { source: opts.source, sink, collect, cache };
     const tracker = om ? new OpenMetricsFamilies(ctx) : new TextFamilies(ctx);
-    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath, !om && !collect && sink.transientSamples === true, sink);
+    this.#lines = new LineParser(om, this.#limits, opts.source, cache, tracker, fastPath, !om && !collect && sink.transientSamples === true, sink, memory);
   }
 
   /** Samples parsed so far. */
@@ -94,6 +97,15 @@ export class ExpositionStreamParser {
    */
   seriesText(): string | undefined {
     return this.#lines.seriesText();
+  }
+
+  /**
+   * Inside the sink's `sample()`, when `seriesText()` is defined: the metric name of that
+   * text (`name` of `name{a="x"}`), the parser's own string for it. A sink that keeps it with
+   * the text can hand it back as `knownName`.
+   */
+  seriesName(): string | undefined {
+    return this.#lines.seriesName();
   }
 
   /**
