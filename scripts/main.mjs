@@ -9,11 +9,13 @@
 // still up), then the aggregator; exits 0 when both stopped cleanly. If one of them dies on
 // its own, the other is stopped and this exits non-zero.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+// The node flags of a built CLI's #! line, so that it runs here as it does when started as a binary.
+import { nodeFlagsOf } from './node-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGGREGATOR = join(root, 'aggregator/dist/cli.js');
@@ -151,16 +153,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     if (!stopping) console.log(`edgeprom: ${sig}: stopping the agent, then the aggregator`);
     void stopAll();
   });
-}
-
-/**
- * The node flags of a built CLI's `#!/usr/bin/env -S node ...` line, so that it runs here as
- * it does when started as a binary (the aggregator's V8 heap flags: aggregator/src/cli.ts).
- */
-function nodeFlagsOf(file) {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
-  const m = /^#!\s*\S*env\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first);
-  return m ? m[1].split(/\s+/).filter(Boolean) : [];
 }
 
 // The aggregator first: the agent connects to its broker.

@@ -131,14 +131,35 @@ export class Ingest {
       return this.#refuse(agent, 'overloaded', `more than ${pending} batches waiting`);
     }
     this.#pending.set(agent, pending + 1);
+    this.#enqueue(agent, () => this.#handle(agent, payload), () => {
+      const left = (this.#pending.get(agent) ?? 1) - 1;
+      if (left === 0) this.#pending.delete(agent);
+      else this.#pending.set(agent, left);
+    });
+  }
+
+  /**
+   * The device left: its presence went offline (a goodbye or its last will, not a stale will
+   * of an earlier boot: PresenceTracker in main/fleet.ts) or was cleared. Its family metadata
+   * is forgotten once the batches it sent before are handled (a goodbye follows the last
+   * batch, whose `meta` must not outlive it), so /api/v1/metadata stops listing families only
+   * that device had, as Prometheus drops a target's metadata with the target. The agent sends
+   * its metadata again on its next connection (wire-format §5.1). Its push state (fleet view,
+   * watermarks) is kept.
+   */
+  deviceLeft(agent: string): void {
+    if (!this.#queues.has(agent)) this.metadata.forget(agent);
+    else this.#enqueue(agent, () => this.metadata.forget(agent));
+  }
+
+  /** Runs `job` after the agent's earlier jobs; `done` after it, whatever its outcome. */
+  #enqueue(agent: string, job: () => Promise<void> | void, done?: () => void): void {
     const tail = this.#queues.get(agent) ?? Promise.resolve();
     const next = tail
-      .then(() => this.#handle(agent, payload))
+      .then(job)
       .catch((e) => this.#logger.error({ agent, err: (e as Error).message }, 'ingest: unexpected failure'))
       .finally(() => {
-        const left = (this.#pending.get(agent) ?? 1) - 1;
-        if (left === 0) this.#pending.delete(agent);
-        else this.#pending.set(agent, left);
+        done?.();
         if (this.#queues.get(agent) === next) this.#queues.delete(agent);
       });
     this.#queues.set(agent, next);

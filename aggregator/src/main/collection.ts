@@ -105,7 +105,9 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
         logger: logger.child({ component: 'ingest' }),
       });
       await ingest.start();
-      presence = new PresenceTracker(mqtt.client, mqtt.topics);
+      // A device that leaves (offline presence) takes its pushed family metadata with it.
+      const pushIngest = ingest;
+      presence = new PresenceTracker(mqtt.client, mqtt.topics, undefined, (agent) => pushIngest.deviceLeft(agent));
       presence.start();
     }
     await scrape.applyConfig(config.scrape_configs satisfies readonly ScrapeJob[]);

@@ -125,10 +125,14 @@ export class PresenceTracker {
   readonly #onConnect = () => this.#subscribe();
   #started = false;
 
-  constructor(client: PresenceClient, topics: Topics, clock: Clock = new RealClock()) {
+  readonly #onLeave: ((agent: string) => void) | undefined;
+
+  /** `onLeave`: called when an agent's presence goes offline (not a stale will) or is cleared. */
+  constructor(client: PresenceClient, topics: Topics, clock: Clock = new RealClock(), onLeave?: (agent: string) => void) {
     this.#client = client;
     this.#topics = topics;
     this.#clock = clock;
+    this.#onLeave = onLeave;
     this.#filter = topics.presenceFilter.replace(/\+$/, '#');
   }
 
@@ -167,6 +171,7 @@ export class PresenceTracker {
     const agent = parsed.id;
     if (payload.length === 0) {
       this.#records.delete(agent);
+      this.#onLeave?.(agent);
       return;
     }
     let msg;
@@ -189,6 +194,7 @@ export class PresenceTracker {
       receivedAt: now,
       offsetMs: retained ? prev?.offsetMs : msg.ts - now,
     });
+    if (msg.state === 'offline') this.#onLeave?.(agent);
   }
 }
 

@@ -6,21 +6,11 @@
  * Also /-/quit (403 without --web.enable-lifecycle). The SIGHUP and /-/quit wiring of the
  * binary (a graceful stop) is tested in cli.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tryConnect } from '../mqtt/test-util.js';
-import type { Aggregator } from './serve.js';
-import { eventually, metricsTarget, query, recordingLogger, request, startTestAggregator, TestDir } from './test-harness.js';
+import { eventually, metricsTarget, PerTest, query, recordingLogger, request, startTestAggregator } from './test-harness.js';
 
-let d: TestDir | undefined;
-let agg: Aggregator | undefined;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await agg?.stop();
-  agg = undefined;
-  for (const c of closers.splice(0)) await c();
-  d?.remove();
-  d = undefined;
-});
+const each = new PerTest();
 
 const job = (name: string, address: string) => `  - job_name: ${name}
     scrape_interval: 1s
@@ -35,9 +25,9 @@ async function upIs1(url: string, jobName: string): Promise<true> {
 
 describe('/-/reload', () => {
   it('answers 403 with Prometheus\'s message without --web.enable-lifecycle, 405 for GET', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config('');
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const r = await request(`${agg.url}/-/reload`, 'POST');
     expect(r).toMatchObject({ status: 403, body: 'Lifecycle API is not enabled.' });
     expect((await request(`${agg.url}/-/reload`, 'PUT')).status).toBe(403);
@@ -47,16 +37,16 @@ describe('/-/reload', () => {
   });
 
   it('/-/quit: 403 without the flag; with it, Goodbye once, then "already in progress"', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config('');
-    agg = await startTestAggregator(d);
+    let agg = await each.aggregator(startTestAggregator(d));
     expect(await request(`${agg.url}/-/quit`, 'POST')).toMatchObject({ status: 403, body: 'Lifecycle API is not enabled.' });
     expect((await request(`${agg.url}/-/quit`, 'PUT')).status).toBe(403);
     const get = await request(`${agg.url}/-/quit`);
     expect(get).toMatchObject({ status: 405, body: 'Only POST or PUT requests allowed' });
     await agg.stop();
 
-    agg = await startTestAggregator(d, { flags: ['--web.enable-lifecycle'] });
+    agg = await each.aggregator(startTestAggregator(d, { flags: ['--web.enable-lifecycle'] }));
     let quit = false;
     void agg.quitRequested.then(() => (quit = true));
     expect(await request(`${agg.url}/-/quit`, 'GET')).toMatchObject({ status: 405 });
@@ -70,10 +60,10 @@ describe('/-/reload', () => {
   it('applies a new static target, keeps the running loop, and refuses garbage keeping the old config', async () => {
     const a = await metricsTarget(() => 'a_metric 1\n');
     const b = await metricsTarget(() => 'b_metric 2\n');
-    closers.push(a.close, b.close);
-    d = new TestDir();
+    each.closers.push(a.close, b.close);
+    const d = each.dir();
     d.config(`scrape_configs:\n${job('a', a.address)}`);
-    agg = await startTestAggregator(d, { flags: ['--web.enable-lifecycle'] });
+    const agg = await each.aggregator(startTestAggregator(d, { flags: ['--web.enable-lifecycle'] }));
     const url = agg.url;
     await upIs1(url, 'a');
     const before = agg.collection.scrape.targetsActive().get('a')![0]!;
@@ -107,9 +97,9 @@ describe('/-/reload', () => {
   });
 
   it('applies push settings and the broker\'s allow_anonymous', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config('mqtt:\n  embedded:\n    allow_anonymous: false\n');
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const mqttUrl = agg.mqttUrl!;
     expect(await tryConnect(mqttUrl, { clientId: 'edgeprom-dev1' })).toBe(5); // not authorized
     expect((await request(`${agg.url}/metrics/job/j`, 'PUT', 'a 1\n')).status).toBe(404);
@@ -129,7 +119,7 @@ describe('/-/reload', () => {
 
 describe('settings accepted but not acted on yet', () => {
   it('says so at start and on reload: rule_files, alerting, remote_write, query log, storage', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config(`global:
   query_log_file: q.log
 rule_files: [rules/*.yml]
@@ -139,7 +129,7 @@ alerting:
         - targets: ['localhost:9093']
 `);
     const lines: string[] = [];
-    agg = await startTestAggregator(d, { logger: recordingLogger(lines) });
+    const agg = await each.aggregator(startTestAggregator(d, { logger: recordingLogger(lines) }));
     const warned = () => lines.filter((l) => / is not (built|applied)/.test(l));
     expect(warned()).toHaveLength(3);
     expect(warned().join('\n')).toMatch(/rule evaluation is not built: the 1 rule_files pattern\(s\) are not read.*"section":"rule_files"/);

@@ -3,19 +3,11 @@
  * secrets redacted in /api/v1/status/config and absent from the log, groups persisted under
  * the storage path across a restart, and 404 when disabled.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../pushgw/index.js';
-import type { Aggregator } from './serve.js';
-import { query, recordingLogger, request, startTestAggregator, TestDir } from './test-harness.js';
+import { PerTest, query, recordingLogger, request, startTestAggregator } from './test-harness.js';
 
-let d: TestDir | undefined;
-let agg: Aggregator | undefined;
-afterEach(async () => {
-  await agg?.stop();
-  agg = undefined;
-  d?.remove();
-  d = undefined;
-});
+const each = new PerTest();
 
 const TOKEN = 'tok-0123456789abcdef';
 const bearer = { Authorization: `Bearer ${TOKEN}` };
@@ -23,16 +15,16 @@ const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`
 
 describe('the push API in the aggregator binary', () => {
   it('is off by default: PUT /metrics/job/... is 404 like any unknown path', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config('');
-    agg = await startTestAggregator(d);
+    const agg = await each.aggregator(startTestAggregator(d));
     const r = await request(`${agg.url}/metrics/job/j`, 'PUT', 'a 1\n');
     expect(r.status).toBe(404);
     expect(r.body).toBe('404 page not found\n');
   });
 
   it('takes authenticated pushes into the TSDB, redacts the hashes, logs no secret, and keeps groups across a restart', async () => {
-    d = new TestDir();
+    const d = each.dir();
     const hash = await hashPassword('ci-Pa55', 10);
     d.write('tokens.txt', `# push tokens\n${TOKEN}\n\n`);
     d.config(`push:
@@ -44,7 +36,7 @@ describe('the push API in the aggregator binary', () => {
   max_ttl: 1h
 `);
     const lines: string[] = [];
-    agg = await startTestAggregator(d, { logger: recordingLogger(lines) });
+    let agg = await each.aggregator(startTestAggregator(d, { logger: recordingLogger(lines) }));
     const url = agg.url;
 
     expect((await request(`${url}/metrics/job/backup/instance/db1`, 'PUT', 'last_run 17\n')).status).toBe(401);
@@ -70,7 +62,7 @@ describe('the push API in the aggregator binary', () => {
     for (const secret of [TOKEN, 'ci-Pa55', hash]) expect(all).not.toContain(secret);
 
     await agg.stop();
-    agg = await startTestAggregator(d);
+    agg = await each.aggregator(startTestAggregator(d));
     const groups = agg.push.groups().map((g) => g.labels);
     expect(groups).toEqual(expect.arrayContaining([{ job: 'backup', instance: 'db1' }, { job: 'report', instance: 'x' }]));
     const listing = await request(`${agg.url}/api/v1/metrics`, 'GET', undefined, bearer);
@@ -79,7 +71,7 @@ describe('the push API in the aggregator binary', () => {
   });
 
   it('refuses to start when the bearer token file is missing, naming it', async () => {
-    d = new TestDir();
+    const d = each.dir();
     d.config('push:\n  enabled: true\n  bearer_token_file: missing.txt\n');
     await expect(startTestAggregator(d)).rejects.toThrow(/push\.bearer_token_file ".*missing\.txt": cannot read: ENOENT/);
   });

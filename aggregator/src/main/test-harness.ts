@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterEach } from 'vitest';
 import { connect, Inbox } from '../mqtt/test-util.js';
 import { parseServeFlags } from './flags.js';
@@ -158,9 +158,9 @@ export interface PushingDevice {
   close(): Promise<void>;
 }
 
-/** Connects to the broker at `mqttUrl` as agent `id`: anonymous from loopback, as local agents connect in the built-in config. */
-export async function pushingDevice(mqttUrl: string, id: string): Promise<PushingDevice> {
-  const client = await connect(mqttUrl, { clientId: `edgeprom-${id}` });
+/** Connects to the broker at `mqttUrl` as agent `id`: anonymous from loopback, as local agents connect in the built-in config (`opts`: e.g. a will). */
+export async function pushingDevice(mqttUrl: string, id: string, opts: IClientOptions = {}): Promise<PushingDevice> {
+  const client = await connect(mqttUrl, { clientId: `edgeprom-${id}`, ...opts });
   const inbox = new Inbox(client);
   const ackTopic = `edgeprom/ack/${id}`;
   await client.subscribeAsync(ackTopic, { qos: 1 });

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePresence, decodeMessage } from '@edgeprom/shared/wire';
 import { EmbeddedBroker } from './broker.js';
@@ -118,5 +120,34 @@ describe('embedded broker: persistence', () => {
     await internal.subscribeAsync('edgeprom/presence/+', { qos: 1 });
     const msg = decodeMessage(await inbox.next('edgeprom/presence/a'));
     expect(msg).toMatchObject({ type: 'presence', agent: 'a', state: 'online' });
+  });
+});
+
+describe('embedded broker: logs', () => {
+  it('logs no client error when a device disconnects cleanly right after its own presence is forwarded back to it', async () => {
+    let text = '';
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        text += String(chunk);
+        cb();
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeprom-broker-'));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    // On-disk persistence, as the aggregator runs it: storing the session's copy delays the
+    // forward past the device's DISCONNECT.
+    const b = await startBroker({ persistenceDir: dir, logger: pino({ level: 'debug' }, stream) });
+    for (let i = 0; i < 10; i++) {
+      // As the agent stops: subscribed to its own presence (a persistent session), it publishes
+      // the retained offline presence, waits for the PUBACK, then sends DISCONNECT.
+      const a = await connect(b.url, { username: 'dev-a', password: 'secret-a', clientId: 'a', clean: false });
+      await a.subscribeAsync('edgeprom/presence/a', { qos: 1 });
+      const offline = encodePresence({ agent: 'a', boot: 'b1', bootSeq: 1, state: 'offline', version: '0.1.0', ts: i });
+      await a.publishAsync('edgeprom/presence/a', Buffer.from(offline), { qos: 1, retain: true });
+      await a.endAsync();
+    }
+    await b.stop();
+    const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 });

@@ -42,6 +42,9 @@ export interface InternalCredentials {
 /** Reserved for the aggregator's own client; a device configured with it can never log in. */
 export const INTERNAL_USERNAME = '$edgeprom-aggregator';
 
+/** aedes's error for a packet written to a client whose connection is already closed (lib/write.js). */
+const CONNECTION_CLOSED = 'connection closed';
+
 const CONNACK_REFUSED: Record<string, number> = {
   'bad-credentials': 4, // bad user name or password
   'anonymous-refused': 5, // not authorized
@@ -60,6 +63,8 @@ export class EmbeddedBroker {
   #aedes: Aedes | undefined;
   #server: net.Server | undefined;
   #db: Level<string, Buffer> | undefined;
+  /** stop() has begun: client errors from then on are the shutdown's, logged at debug. */
+  #stopping = false;
   #port = 0;
   #host: string | undefined;
 
@@ -170,7 +175,20 @@ export class EmbeddedBroker {
       await this.metrics
         .seedRetained((aedes as unknown as { persistence: RetainedSource }).persistence.createRetainedStream('#'))
         .catch((e: unknown) => this.#logger.warn({ err: (e as Error).message }, 'mqtt: cannot count retained messages'));
-      aedes.on('clientError', (client, err) => this.#logger.warn({ clientId: client.id, err: err.message }, 'mqtt: client error'));
+      aedes.on('clientError', (client, err) => {
+        // aedes reports a delivery that lost the race with the client's close (a QoS 1 copy of
+        // a message written just after the client's DISCONNECT, e.g. an agent's own offline
+        // presence forwarded back to it) as an error of that client. It is none: the client
+        // left, the copy stays in its session (clean: false) or goes with it (MQTT-3.1.2-6),
+        // and an abnormal close is reported by its own error.
+        // Stopping: aedes has closed its clients, and a session write still on its way fails
+        // once the store is closed ("Database is not open").
+        if ((client.closed && err.message === CONNECTION_CLOSED) || this.#stopping) {
+          this.#logger.debug?.({ clientId: client.id, err: err.message }, 'mqtt: message not delivered: the client or the broker was closing');
+          return;
+        }
+        this.#logger.warn({ clientId: client.id, err: err.message }, 'mqtt: client error');
+      });
       aedes.on('connectionError', (client, err) => this.#logger.warn({ clientId: client?.id ?? null, err: err.message }, 'mqtt: connection error'));
       this.#aedes = aedes;
       const server = net.createServer(aedes.handle);
@@ -192,6 +210,7 @@ export class EmbeddedBroker {
 
   /** Disconnects every client, closes the listener and the persistence. Idempotent. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     const server = this.#server;
     const aedes = this.#aedes;
     const db = this.#db;
