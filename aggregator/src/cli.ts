@@ -8,7 +8,9 @@
  *
  * Exit codes: 0 success, 1 failure (invalid config, rejected lines, startup error), 2 usage.
  */
+import v8 from 'node:v8';
 import { checkConfig } from './main/check-config.js';
+import { heapGrowthFlag } from './main/heap.js';
 import { parseServeFlags, SERVE_HELP, UsageError } from './main/flags.js';
 import { createLogger } from './main/logger.js';
 import { startAggregator } from './main/serve.js';
@@ -28,6 +30,8 @@ async function serve(argv: string[]): Promise<number | undefined> {
     io.out(SERVE_HELP);
     return 0;
   }
+  const heapFlag = heapGrowthFlag(process.execArgv, process.env.NODE_OPTIONS);
+  if (heapFlag !== undefined) v8.setFlagsFromString(heapFlag);
   const logger = createLogger(flags.logLevel);
   let agg;
   try {
