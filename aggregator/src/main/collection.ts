@@ -15,6 +15,7 @@ import { createIngest, defaultTargetLabels, type Ingest } from '../ingest/index.
 import { createMqttConnection, MqttError, type MqttConnection } from '../mqtt/index.js';
 import { PresenceTracker } from './fleet.js';
 import { ScrapeManager, type ScrapeJob, type TargetGroup } from '../scrape/index.js';
+import { scrapeHttpSettings } from '../scrape/http-settings.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import type { Logger } from './logger.js';
 
@@ -86,6 +87,7 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
   const agentLabels = new Map<string, Labels>();
   const scrape = ScrapeManager.create({
     appendable: tsdb,
+    ...(opts.baseDir !== undefined ? { baseDir: opts.baseDir } : {}),
     onError: (msg, err) => logger.warn({ component: 'scrape', err: err instanceof Error ? err.message : String(err) }, msg),
   });
   const discovery = new DiscoveryManager({
@@ -143,6 +145,8 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
     presence,
     pushLabels: agentLabels,
     async applyConfig(next) {
+      // Scrape jobs' CA, cert and key files first: one that cannot be used refuses the reload before anything changes.
+      for (const j of next.scrape_configs) scrapeHttpSettings(j, opts.baseDir);
       mqtt?.applyAccess(next.mqtt);
       const restartOnly = mqttRestartChanges(current.mqtt, next.mqtt);
       if (restartOnly.length > 0) {

@@ -7,11 +7,11 @@
  *
  * Lifecycle: create(opts), start(signal?), applyConfig(jobs), updateTargets(sets), stop().
  */
-import type http from 'node:http';
 import { RealClock, type Clock, type Labels, type MetricFamily } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
 import type { ScrapeLoop, ScrapeReport } from './scrape-loop.js';
 import { ScrapePool } from './scrape-pool.js';
+import { scrapeHttpSettings, type ScrapeHttpSettings } from './http-settings.js';
 import type { Target } from './target.js';
 import type { ScrapeJob, TargetGroup } from './types.js';
 import { ScrapeMetrics } from './scrape-metrics.js';
@@ -25,7 +25,8 @@ export interface ScrapeManagerOptions {
   noDefaultPort?: boolean;
   /** false disables the per-target scrape cache (benchmarks). */
   useCache?: boolean;
-  agent?: http.Agent;
+  /** The config file's directory: relative tls_config and *_file paths resolve against it. */
+  baseDir?: string;
   /** Called after every scrape, committed or not. */
   onScrape?: (r: ScrapeReport) => void;
   onError?: (msg: string, err: unknown) => void;
@@ -79,6 +80,23 @@ export class ScrapeManager implements TargetRetriever {
   /** Applies the scrape configs (resolved: globals inherited). */
   applyConfig(jobs: readonly ScrapeJob[]): Promise<void> {
     return this.#enqueue(async () => {
+      // Every job's HTTP client settings first (they read the CA, cert and key files): one
+      // that cannot be used fails the whole config before anything changes.
+      const http = new Map<string, ScrapeHttpSettings>();
+      for (const j of jobs) {
+        try {
+          http.set(j.job_name, scrapeHttpSettings(j, this.#opts.baseDir));
+        } catch (e) {
+          if (this.#pools.has(j.job_name)) {
+            this.#metrics.reloads++;
+            this.#metrics.reloadsFailed++;
+          } else {
+            this.#metrics.pools++;
+            this.#metrics.poolsFailed++;
+          }
+          throw e;
+        }
+      }
       const wanted = new Map(jobs.map((j) => [j.job_name, j]));
       const work: Promise<unknown>[] = [];
       for (const [name, pool] of this.#pools) {
@@ -88,7 +106,7 @@ export class ScrapeManager implements TargetRetriever {
           work.push(pool.stop('stale'));
         } else {
           work.push(
-            pool.reload(job).then(
+            pool.reload(job, http.get(job.job_name)).then(
               (changed) => {
                 if (changed) this.#metrics.reloads++;
               },
@@ -106,7 +124,7 @@ export class ScrapeManager implements TargetRetriever {
         this.#metrics.pools++;
         let pool: ScrapePool;
         try {
-          pool = this.#newPool(job);
+          pool = this.#newPool(job, http.get(job.job_name));
         } catch (e) {
           this.#metrics.poolsFailed++;
           throw e;
@@ -177,7 +195,7 @@ export class ScrapeManager implements TargetRetriever {
     return this.#metrics.families([...this.#pools].map(([job, p]) => [job, p.loops().size] as const));
   }
 
-  #newPool(job: ScrapeJob): ScrapePool {
+  #newPool(job: ScrapeJob, http: ScrapeHttpSettings | undefined): ScrapePool {
     const o = this.#opts;
     return new ScrapePool(job, {
       appendable: o.appendable,
@@ -185,11 +203,11 @@ export class ScrapeManager implements TargetRetriever {
       offsetSeed: o.offsetSeed ?? 0n,
       noDefaultPort: o.noDefaultPort ?? false,
       useCache: o.useCache ?? true,
-      agent: o.agent,
+      ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
       onScrape: o.onScrape,
       onError: o.onError,
       metrics: this.#metrics,
-    });
+    }, http);
   }
 
   #enqueue(fn: () => Promise<void>): Promise<void> {

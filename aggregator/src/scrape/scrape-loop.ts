@@ -8,10 +8,10 @@
  *
  * All timing comes from the injected Clock.
  */
-import type http from 'node:http';
 import {
   ExpositionStreamParser,
   formatOfContentType,
+  ParseMemory,
   type Clock,
   type ExpositionSink,
   Labels,
@@ -23,13 +23,17 @@ import { isSampleError, type SampleErrorCode } from '../storage/errors.js';
 import { STALE_NAN, isStaleNaN } from '../storage/value.js';
 import type { RelabelProgram } from '../relabel/relabel.js';
 import { ScrapeError, sampleLimit } from './errors.js';
-import { httpScrape, prepareScrapeRequest, type PreparedRequest } from './http-scraper.js';
+import { httpScrape, prepareScrapeRequest, ScrapeConnections, type PreparedRequest } from './http-scraper.js';
+import type { ScrapeHttpSettings } from './http-settings.js';
 import { checkSeries, mutateSampleLabels, reportLabels, type LabelLimits } from './sample-labels.js';
 import { ScrapeCache, type Entry } from './scrape-cache.js';
 import type { Target } from './target.js';
 import type { ScrapeJob } from './types.js';
 import type { ScrapeMetrics } from './scrape-metrics.js';
 import { metadataOf, type TargetMetadata } from './target-metadata.js';
+
+/** The HTTP layer enforces body_size_limit (on the bytes received), not the parser. */
+const NO_BODY_LIMIT = Object.freeze({ maxBodyBytes: 0 });
 
 /** Samples further ahead than this are refused (Prometheus's maxAheadTime). */
 const MAX_AHEAD_MS = 10 * 60_000;
@@ -62,7 +66,8 @@ export interface ScrapeLoopOptions {
   cache?: ScrapeCache;
   /** false: relabel and rebuild every series every scrape (benchmark comparison). */
   useCache?: boolean;
-  agent?: http.Agent;
+  /** The job's HTTP client settings (auth, TLS, proxy, redirects); absent: none. */
+  http?: ScrapeHttpSettings;
   onScrape?: (r: ScrapeReport) => void;
   onError?: (msg: string, err: unknown) => void;
   /** The manager's self metrics (interval length, limits hit, samples refused). */
@@ -93,6 +98,10 @@ export class ScrapeLoop {
   readonly #staleTimers: { id: number }[] = [];
   /** The request, built on the first scrape (a bad URL fails that scrape). */
   #request: PreparedRequest | undefined;
+  /** Kept-alive connections to the target (and its redirects), closed when the loop stops. */
+  readonly #conns = new ScrapeConnections();
+  /** Kept by the parser from one scrape to the next: its string cache, the HELP texts. */
+  readonly #parseMemory = new ParseMemory();
 
   constructor(o: ScrapeLoopOptions) {
     this.#o = o;
@@ -146,6 +155,7 @@ export class ScrapeLoop {
     if (this.#tickTimer) clock.clearTimeout(this.#tickTimer);
     if (mode === 'abort') this.#abort.abort(new ScrapeError('ERR_SCRAPE_NETWORK', 'scrape pool stopped'));
     await this.#running;
+    this.#conns.close();
     if (mode === 'stale' && this.#lastScrape !== 0) this.#scheduleEndOfRunStaleness();
   }
 
@@ -189,7 +199,7 @@ export class ScrapeLoop {
     let parser: ExpositionStreamParser | undefined;
     if (err === undefined) {
       try {
-        this.#request ??= prepareScrapeRequest(target.url, this.#o.timeoutMs, job.enable_compression);
+        this.#request ??= prepareScrapeRequest(target.url, this.#o.timeoutMs, job.enable_compression, undefined, this.#o.http);
         const res = await httpScrape(
           {
             url: target.url,
@@ -199,10 +209,11 @@ export class ScrapeLoop {
             enableCompression: job.enable_compression,
             clock,
             signal: this.#abort.signal,
-            agent: this.#o.agent,
+            conns: this.#conns,
+            ...(this.#o.http !== undefined ? { settings: this.#o.http } : {}),
           },
           (ct) => {
-            parser = new ExpositionStreamParser({ format: formatOfContentType(ct), limits: { maxBodyBytes: 0 } }, st);
+            parser = new ExpositionStreamParser({ format: formatOfContentType(ct), limits: NO_BODY_LIMIT, memory: this.#parseMemory }, st);
             st.parser = parser;
           },
           (chunk) => parser!.write(chunk),
@@ -367,6 +378,8 @@ class ScrapeState implements ExpositionSink {
   /** The entry of the previous sample, and the guess for the next line (what followed last time). */
   #last: Entry | undefined;
   #guess: Entry | undefined;
+  /** ExpositionSink.knownName: the metric name of the entry knownSeries() just found. */
+  knownName: string | undefined = undefined;
 
   constructor(loop: ScrapeLoop, app: Appender, t: number, maxT: number) {
     this.#loop = loop;
@@ -392,6 +405,7 @@ class ScrapeState implements ExpositionSink {
       return -1;
     }
     this.#hit = e;
+    this.knownName = e.name;
     return e.text!.length;
   }
 
@@ -440,7 +454,9 @@ class ScrapeState implements ExpositionSink {
     if (entry === undefined) {
       const lset = this.#loop.mutate(s.labels);
       if (lset === null) {
-        if (this.#useCache) this.#follow(text === undefined ? cache.add(s.labels, undefined, undefined) : cache.addText(text, undefined, undefined));
+        if (this.#useCache) {
+          this.#follow(text === undefined ? cache.add(s.labels, undefined, undefined) : cache.addText(text, undefined, undefined, 0, this.parser!.seriesName()));
+        }
         return;
       }
       // Kept as long as the series is cached: an exact-size copy of the builder's pairs,
@@ -471,7 +487,7 @@ class ScrapeState implements ExpositionSink {
     const tracked = ts === undefined || this.#track;
     if (entry === undefined) {
       const se = tracked ? cache.trackStaleness(l) : undefined;
-      if (this.#useCache) this.#follow(text === undefined ? cache.add(s.labels, l, se, ref) : cache.addText(text, l, se, ref));
+      if (this.#useCache) this.#follow(text === undefined ? cache.add(s.labels, l, se, ref) : cache.addText(text, l, se, ref, this.parser!.seriesName()));
       if (added) this.seriesAdded++;
     } else if (added) {
       entry.ref = ref;

@@ -3,11 +3,11 @@
  * runs one ScrapeLoop per distinct target, and keeps loops of unchanged targets running
  * across syncs and config reloads, as Prometheus's scrapePool does.
  */
-import type http from 'node:http';
 import type { Clock, Labels } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
 import { compileRelabel, type RelabelProgram } from '../relabel/relabel.js';
 import { targetLimit } from './errors.js';
+import { scrapeHttpSettings, type ScrapeHttpSettings } from './http-settings.js';
 import { ScrapeLoop, type ScrapeReport } from './scrape-loop.js';
 import { targetsFromGroup, type Target } from './target.js';
 import type { ScrapeJob, TargetGroup } from './types.js';
@@ -19,7 +19,8 @@ export interface PoolDeps {
   offsetSeed: bigint;
   noDefaultPort: boolean;
   useCache: boolean;
-  agent?: http.Agent;
+  /** The config file's directory: relative tls_config and *_file paths resolve against it. */
+  baseDir?: string;
   onScrape?: (r: ScrapeReport) => void;
   onError?: (msg: string, err: unknown) => void;
   metrics?: ScrapeMetrics;
@@ -31,11 +32,15 @@ export type StopMode = 'stale' | 'quiet' | 'abort';
 /** Config fields that do not change what a scrape stores: a cache survives changes to them. */
 function cacheKey(job: ScrapeJob): string {
   const { scrape_interval: _i, scrape_timeout: _t, sample_limit: _s, body_size_limit: _b, ...rest } = job;
-  return JSON.stringify(rest);
+  // Nor do the HTTP client settings.
+  const { basic_auth: _ba, authorization: _a, bearer_token: _bt, bearer_token_file: _bf, tls_config: _tc, proxy_url: _p, follow_redirects: _f, enable_http2: _h, ...kept } = rest;
+  return JSON.stringify(kept);
 }
 
 export class ScrapePool {
   #job: ScrapeJob;
+  /** The job's HTTP client settings, resolved once per config (http-settings.ts). */
+  #http: ScrapeHttpSettings;
   #program: RelabelProgram;
   #metricProgram: RelabelProgram;
   readonly #deps: PoolDeps;
@@ -48,7 +53,9 @@ export class ScrapePool {
   /** Targets the last sync could not build (no address, bad interval, ...). */
   failures: Error[] = [];
 
-  constructor(job: ScrapeJob, deps: PoolDeps) {
+  /** `http`: the job's settings when the caller resolved them already; throws HttpSettingsError. */
+  constructor(job: ScrapeJob, deps: PoolDeps, http?: ScrapeHttpSettings) {
+    this.#http = http ?? scrapeHttpSettings(job, deps.baseDir);
     this.#job = job;
     this.#deps = deps;
     this.#program = compileRelabel(job.relabel_configs);
@@ -71,10 +78,17 @@ export class ScrapePool {
     await this.#sync(false, false);
   }
 
-  /** Applies a changed config; returns false (and does nothing) when it is unchanged. */
-  async reload(job: ScrapeJob): Promise<boolean> {
-    if (JSON.stringify(job) === JSON.stringify(this.#job)) return false;
+  /**
+   * Applies a changed config; returns false (and does nothing) when it is unchanged, the
+   * contents of its CA, client cert and key files included. Throws HttpSettingsError (and
+   * keeps the current config) when one of them cannot be used.
+   */
+  async reload(job: ScrapeJob, http?: ScrapeHttpSettings): Promise<boolean> {
+    const next = http ?? scrapeHttpSettings(job, this.#deps.baseDir);
+    if (JSON.stringify(job) === JSON.stringify(this.#job) && next.filesDigest === this.#http.filesDigest) return false;
     const reuse = cacheKey(job) === cacheKey(this.#job);
+    const old = this.#http;
+    this.#http = next;
     this.#job = job;
     this.#program = compileRelabel(job.relabel_configs);
     this.#metricProgram = compileRelabel(job.metric_relabel_configs);
@@ -192,7 +206,7 @@ export class ScrapePool {
       offsetSeed: d.offsetSeed,
       cache,
       useCache: d.useCache,
-      agent: d.agent,
+      http: this.#http,
       onScrape: d.onScrape,
       onError: d.onError,
       metrics: d.metrics,

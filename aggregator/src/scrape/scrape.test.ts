@@ -2,7 +2,7 @@
  * Scrape behaviour end to end on real HTTP servers (127.0.0.1, port 0), the in-memory store
  * and a ManualClock that drives the intervals.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, OPENMETRICS_CONTENT_TYPE, SCRAPE_ACCEPT_HEADER } from '@edgeprom/shared';
 import { Labels } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
@@ -191,6 +191,29 @@ describe('scrape', () => {
     const r = await c.first();
     expect(r.error).toBeUndefined();
     expect(r.scraped).toBe(3);
+  });
+
+  it('reads a gzip body that arrives in many socket reads', async () => {
+    // Each read lands in one buffer shared by all connections: zlib must get copies.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `m{i="${i}",pad="${'x'.repeat(i % 40)}"} ${i}\n`).join('');
+    const c = await setup({ body: lines, gzip: true });
+    const r = await c.first();
+    expect(r.error).toBeUndefined();
+    expect(r.scraped).toBe(20_000);
+  });
+
+  it('keeps one connection to the target across scrapes and closes it when the pool stops', async () => {
+    const c = await setup({ body: BODY });
+    await c.first();
+    await c.tick();
+    c.server.reply = { status: 404, body: 'no metrics here\n' }; // read and dropped: the connection stays
+    expect((await c.tick()).error?.message).toBe('server returned HTTP status 404 Not Found');
+    c.server.reply = { body: BODY };
+    expect((await c.tick()).error).toBeUndefined();
+    expect(c.server.requests).toHaveLength(4);
+    expect(c.server.connections).toBe(1);
+    await c.manager.stop();
+    await vi.waitFor(() => expect(c.server.openConnections()).toBe(0));
   });
 
   it('asks for identity encoding when compression is disabled', async () => {

@@ -86,12 +86,14 @@ describe('scraped metric metadata', () => {
       disk_bytes: [{ type: 'gauge', help: 'Disk used.', unit: 'bytes' }],
       http_requests: [{ type: 'counter', help: 'Requests served, other wording.', unit: '' }],
       http_requests_total: [{ type: 'counter', help: 'Requests served.', unit: '' }],
+      odd: [{ type: 'unknown', help: '', unit: '' }],
       only_help: [{ type: 'unknown', help: 'Help without a type.', unit: '' }],
       temp_celsius: [{ type: 'gauge', help: '', unit: '' }],
     });
-    // Known difference: a bare `# TYPE odd untyped` (no HELP) is indistinguishable from a
-    // family without metadata lines, and is not listed (Prometheus lists it as unknown).
-    expect(await data(api, '/api/v1/metadata', { metric: 'odd' })).toEqual({});
+    // A bare `# TYPE odd untyped` is listed as unknown, as Prometheus's setType does; a
+    // family no metadata line named (no_metadata) is not.
+    expect(await data(api, '/api/v1/metadata', { metric: 'odd' })).toEqual({ odd: [{ type: 'unknown', help: '', unit: '' }] });
+    expect(await data(api, '/api/v1/metadata', { metric: 'no_metadata' })).toEqual({});
     expect(await data(api, '/api/v1/metadata', { metric: 'temp_celsius' })).toEqual({ temp_celsius: [{ type: 'gauge', help: '', unit: '' }] });
     expect(await data(api, '/api/v1/metadata', { metric: 'nope' })).toEqual({});
     expect(Object.keys((await data(api, '/api/v1/metadata', { limit: '2' })) as object)).toEqual(['disk_bytes', 'http_requests']);
@@ -108,7 +110,7 @@ describe('scraped metric metadata', () => {
       help: 'Disk used.',
       unit: 'bytes',
     });
-    expect(all.filter((e) => e.target.instance === text.address).map((e) => e.metric)).toEqual(['http_requests_total', 'temp_celsius', 'only_help']);
+    expect(all.filter((e) => e.target.instance === text.address).map((e) => e.metric)).toEqual(['http_requests_total', 'temp_celsius', 'only_help', 'odd']);
     // metric given: only that family, without the `metric` field.
     expect(await data(api, '/api/v1/targets/metadata', { metric: 'temp_celsius' })).toEqual([
       { target: { instance: text.address, job: 'node', site: 'lab' }, type: 'gauge', help: '', unit: '' },
@@ -130,6 +132,34 @@ describe('scraped metric metadata', () => {
     const lim = await api.get('/api/v1/targets/metadata', { limit: 'x' });
     expect(lim.status).toBe(400);
     expect((lim.json() as { error: string }).error).toBe('limit must be a number');
+  });
+
+  it('sees a HELP text changed in place, a new order and a family gone between scrapes', async () => {
+    const { api, text, scrapeBoth } = await setup();
+    const targetMetrics = async () =>
+      ((await data(api, '/api/v1/targets/metadata', { match_target: `{instance="${text.address}"}` })) as { metric: string; help: string }[]).map((e) => [e.metric, e.help]);
+    text.reply = { body: '# HELP a Old text.\n# TYPE a gauge\na 1\n# HELP b Bee.\nb 1\n' };
+    await scrapeBoth();
+    await scrapeBoth();
+    expect(await targetMetrics()).toEqual([
+      ['a', 'Old text.'],
+      ['b', 'Bee.'],
+    ]);
+    text.reply = { body: '# HELP a New text.\n# TYPE a gauge\na 1\n# HELP b Bee.\nb 1\n' };
+    await scrapeBoth();
+    expect(await targetMetrics()).toEqual([
+      ['a', 'New text.'],
+      ['b', 'Bee.'],
+    ]);
+    text.reply = { body: '# HELP b Bee.\nb 1\n# HELP a New text.\n# TYPE a gauge\na 1\n' };
+    await scrapeBoth();
+    expect(await targetMetrics()).toEqual([
+      ['b', 'Bee.'],
+      ['a', 'New text.'],
+    ]);
+    text.reply = { body: '# HELP b Bee.\nb 1\n' };
+    await scrapeBoth();
+    expect(await targetMetrics()).toEqual([['b', 'Bee.']]);
   });
 
   it('follows the target: refreshed by scrapes, kept over a failure, gone with the target', async () => {

@@ -7,7 +7,7 @@
  * a family the target stopped exposing goes with the next successful scrape; the whole
  * record goes with its loop when the target goes.
  */
-import type { Labels, MetricFamily } from '@edgeprom/shared';
+import { declaredUnknown, type Labels, type MetricFamily } from '@edgeprom/shared';
 
 /** One family's metadata; `type` is Prometheus's name (`unknown` for the text format's untyped). */
 export interface FamilyMetadata {
@@ -16,38 +16,73 @@ export interface FamilyMetadata {
   readonly unit: string;
 }
 
+/** Whether a family had a metadata line (`# TYPE`, `# HELP` or `# UNIT`), as Prometheus lists them. */
+function hasMetadata(f: MetricFamily): boolean {
+  return f.type !== 'unknown' || f.help !== undefined || f.unit !== undefined || declaredUnknown(f);
+}
+
+function sameMetadata(m: FamilyMetadata, f: MetricFamily): boolean {
+  return m.type === f.type && m.help === (f.help ?? '') && m.unit === (f.unit ?? '');
+}
+
 export class TargetMetadata {
   /** The last successful scrape's families, by name. */
   #byName = new Map<string, FamilyMetadata>();
+  /** The same entries in order (for commit's unchanged check without iterator objects). */
+  #names: string[] = [];
+  #metas: FamilyMetadata[] = [];
   /** This scrape's families, in order of appearance. */
-  #pending: MetricFamily[] = [];
+  readonly #pending: MetricFamily[] = [];
+  #pendingN = 0;
 
   /** A family of the scrape in progress (the parser's object, completed by the end of the parse). */
   seen(f: MetricFamily): void {
-    this.#pending.push(f);
+    this.#pending[this.#pendingN++] = f;
   }
 
   /**
    * The scrape succeeded: its families with a metadata line become the target's metadata.
    * Families a sample alone created (no TYPE, HELP or UNIT) have none, as in Prometheus.
+   * Metadata as the last scrape's (the usual case) keeps the same map: nothing is built.
    */
   commit(): void {
-    const old = this.#byName;
-    const next = new Map<string, FamilyMetadata>();
-    for (const f of this.#pending) {
-      const help = f.help ?? '';
-      const unit = f.unit ?? '';
-      if (f.type === 'unknown' && help === '' && unit === '' && f.help === undefined) continue;
-      const was = old.get(f.name);
-      next.set(f.name, was !== undefined && was.type === f.type && was.help === help && was.unit === unit ? was : { type: f.type, help, unit });
+    const pending = this.#pending;
+    const n = this.#pendingN;
+    const names = this.#names;
+    const metas = this.#metas;
+    let k = 0;
+    let same = true;
+    for (let i = 0; i < n && same; i++) {
+      const f = pending[i];
+      if (!hasMetadata(f)) continue;
+      same = k < names.length && names[k] === f.name && sameMetadata(metas[k], f);
+      k++;
     }
-    this.#byName = next;
-    this.#pending = [];
+    if (!same || k !== names.length) {
+      const old = this.#byName;
+      const next = new Map<string, FamilyMetadata>();
+      for (let i = 0; i < n; i++) {
+        const f = pending[i];
+        if (!hasMetadata(f)) continue;
+        const was = old.get(f.name);
+        next.set(f.name, was !== undefined && sameMetadata(was, f) ? was : { type: f.type, help: f.help ?? '', unit: f.unit ?? '' });
+      }
+      this.#byName = next;
+      this.#names = [...next.keys()];
+      this.#metas = [...next.values()];
+    }
+    this.#clearPending();
+  }
+
+  #clearPending(): void {
+    // Let the parser's family objects (and their samples, for a collecting parser) go.
+    this.#pending.fill(undefined as unknown as MetricFamily, 0, this.#pendingN);
+    this.#pendingN = 0;
   }
 
   /** The scrape failed: keep what the last successful one saw. */
   discard(): void {
-    this.#pending = [];
+    this.#clearPending();
   }
 
   get size(): number {

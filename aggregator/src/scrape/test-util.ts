@@ -24,6 +24,9 @@ export interface TestServer {
   /** What the next requests get; a function sees the request. */
   reply: Reply | ((req: http.IncomingMessage) => Reply);
   requests: http.IncomingMessage[];
+  /** Connections accepted so far, and those still open. */
+  connections: number;
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,8 @@ export async function startServer(reply: TestServer['reply']): Promise<TestServe
     address: '',
     reply,
     requests: [],
+    connections: 0,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -53,6 +58,7 @@ export async function startServer(reply: TestServer['reply']): Promise<TestServe
     res.end(body);
   });
   server.on('connection', (s) => {
+    state.connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

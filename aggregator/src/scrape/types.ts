@@ -38,6 +38,15 @@ export type ScrapeJob = Pick<
   | 'keep_dropped_targets'
   | 'relabel_configs'
   | 'metric_relabel_configs'
+  // HTTP client settings (http-settings.ts).
+  | 'basic_auth'
+  | 'authorization'
+  | 'bearer_token'
+  | 'bearer_token_file'
+  | 'tls_config'
+  | 'proxy_url'
+  | 'follow_redirects'
+  | 'enable_http2'
 >;
 
 /** Defaults for a ScrapeJob built by hand (tests, embedders): Prometheus's. */
@@ -62,6 +71,10 @@ export function scrapeJob(job: Partial<ScrapeJob> & { job_name: string }): Scrap
     keep_dropped_targets: 0,
     relabel_configs: [],
     metric_relabel_configs: [],
+    authorization: undefined,
+    tls_config: { insecure_skip_verify: false },
+    follow_redirects: true,
+    enable_http2: true,
     ...job,
   };
 }

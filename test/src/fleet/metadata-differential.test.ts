@@ -21,6 +21,8 @@ rpc_seconds_bucket{le="1"} 1
 rpc_seconds_bucket{le="+Inf"} 2
 rpc_seconds_sum 1.5
 rpc_seconds_count 2
+# TYPE odd untyped
+odd 2
 no_metadata 1
 `;
 
