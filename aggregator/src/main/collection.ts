@@ -89,6 +89,10 @@ export async function startCollection(opts: CollectionOptions): Promise<Collecti
     appendable: tsdb,
     ...(opts.baseDir !== undefined ? { baseDir: opts.baseDir } : {}),
     onError: (msg, err) => logger.warn({ component: 'scrape', err: err instanceof Error ? err.message : String(err) }, msg),
+    // As Prometheus: a failed scrape is a debug line (the target's health shows it).
+    onScrape: (r) => {
+      if (r.error !== undefined) logger.debug({ component: 'scrape', target: r.target.url, err: r.error.message }, 'scrape failed');
+    },
   });
   const discovery = new DiscoveryManager({
     logger: logger.child({ component: 'discovery' }),

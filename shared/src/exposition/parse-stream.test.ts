@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EdgepromError, ParseError } from '../errors.js';
 import type { MetricFamily, Sample } from './model.js';
@@ -71,6 +72,28 @@ describe('ExpositionStreamParser', () => {
     buf.fill(0x20);
     p.end();
     expect(plain(sink.families).map((f) => f.samples[0].labels)).toEqual(['a', 'b{x="long value here"}']);
+  });
+
+  it('copies what it keeps from a Buffer too (its slice() is a view), wherever a read ends', () => {
+    // As a scrape feeds it: every read lands in the same Buffer, overwritten by the next one.
+    const bytes = Buffer.from(`${TEXT_BODY}\n`);
+    const whole = plain(parseChunks([bytes], 'text'));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 8 }), (cuts) => {
+        const shared = Buffer.alloc(bytes.length);
+        const sink = new CollectingSink();
+        const p = new ExpositionStreamParser({ format: 'text' }, sink);
+        let from = 0;
+        for (const to of [...cuts.sort((a, b) => a - b), bytes.length]) {
+          bytes.copy(shared, 0, from, to);
+          p.write(shared.subarray(0, to - from));
+          shared.fill(0x3f);
+          from = to;
+        }
+        p.end();
+        expect(plain(sink.families)).toEqual(whole);
+      }),
+    );
   });
 
   it('hands the sink each family before its samples, in input order', () => {

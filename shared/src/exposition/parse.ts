@@ -194,7 +194,7 @@ export class ExpositionStreamParser {
     const text = this.#pendingText + this.#decode(head, this.#pendingText);
     this.#pendingText = '';
     // Copy the tail: the caller may reuse its buffer.
-    this.#pendingBytes = lf + 1 < chunk.length ? chunk.slice(lf + 1) : null;
+    this.#pendingBytes = lf + 1 < chunk.length ? copyOf(chunk.subarray(lf + 1)) : null;
     this.#lines.feed(text, text.length);
     this.#checkPending();
   }
@@ -232,8 +232,18 @@ export class ExpositionStreamParser {
 }
 
 /** A new array holding a then b (never a view of the caller's buffer). */
+/**
+ * A copy of the bytes. Not `slice()`: on a Buffer (what sockets and zlib hand out) slice is
+ * a view of the same memory, and a scrape reads into one buffer reused for every read.
+ */
+function copyOf(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
-  if (a === null || a.length === 0) return b.slice();
+  if (a === null || a.length === 0) return copyOf(b);
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
