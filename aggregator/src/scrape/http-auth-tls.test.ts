@@ -17,10 +17,9 @@ import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@edgeprom/shared';
-import { parseAggregatorConfig } from '@edgeprom/shared/config';
 import { httpScrape, redirectTarget } from './http-scraper.js';
 import { scrapeHttpSettings } from './http-settings.js';
-import type { ScrapeJob } from './types.js';
+import { jobOf } from './test-util.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const pem = (f: string) => readFileSync(path.join(TESTDATA, f), 'utf8');
@@ -36,20 +35,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A scrape job from the YAML of its HTTP client settings, through the config schema. */
-function jobOf(yaml = ''): ScrapeJob {
-  const body = yaml
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => `    ${l}`)
-    .join('\n');
-  return parseAggregatorConfig(`scrape_configs:\n  - job_name: secure\n${body}\n`).scrape_configs[0]!;
-}
-
 /** One scrape of url with the job's settings (paths relative to TESTDATA); the body, or the error. */
 async function scrape(url: string, yaml = '', baseDir = TESTDATA): Promise<{ body: string } | { error: string }> {
-  const settings = scrapeHttpSettings(jobOf(yaml), baseDir);
+  const settings = scrapeHttpSettings(jobOf(yaml, 'secure'), baseDir);
   let body = '';
   try {
     await httpScrape(
@@ -174,7 +162,7 @@ describe('authorization', () => {
     expect(auth()).toBe(`Basic ${Buffer.from('prom:hunter2').toString('base64')}`);
 
     writeFileSync(path.join(dir, 'pw'), 'first\n');
-    const settings = scrapeHttpSettings(jobOf('basic_auth: {username: prom, password_file: pw}'), dir);
+    const settings = scrapeHttpSettings(jobOf('basic_auth: {username: prom, password_file: pw}', 'secure'), dir);
     const once = () =>
       httpScrape({ url, timeoutMs: 10_000, bodySizeLimit: 0, enableCompression: false, clock: new ManualClock(), settings }, () => undefined, () => undefined);
     await once();

@@ -12,12 +12,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@edgeprom/shared';
-import { parseAggregatorConfig } from '@edgeprom/shared/config';
 import { MemoryStorage } from '../storage/memory.js';
 import { HttpSettingsError, scrapeHttpSettings } from './http-settings.js';
 import { ScrapeManager } from './manager.js';
-import { Reports } from './test-util.js';
-import type { ScrapeJob } from './types.js';
+import { Reports, jobOf } from './test-util.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 
@@ -30,16 +28,6 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function jobOf(yaml = '', name = 'node'): ScrapeJob {
-  const body = yaml
-    .trim()
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => `    ${l}`)
-    .join('\n');
-  return parseAggregatorConfig(`scrape_configs:\n  - job_name: ${name}\n${body}\n`).scrape_configs[0]!;
-}
 
 function thrown(f: () => unknown): HttpSettingsError {
   try {

@@ -6,9 +6,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { TEXT_CONTENT_TYPE, type Labels } from '@edgeprom/shared';
+import { parseAggregatorConfig } from '@edgeprom/shared/config';
 import type { MemoryStorage } from '../storage/memory.js';
 import { isStaleNaN } from '../storage/value.js';
 import type { ScrapeReport } from './scrape-loop.js';
+import type { ScrapeJob } from './types.js';
 
 export interface Reply {
   status?: number;
@@ -104,4 +106,15 @@ export function dump(store: MemoryStorage): Map<string, [number, number | 'stale
 
 export function key(l: Labels): string {
   return l.toString();
+}
+
+/** A scrape job from YAML lines of its settings (e.g. its HTTP client's), through the config schema. */
+export function jobOf(yaml = '', name = 'node'): ScrapeJob {
+  const body = yaml
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `    ${l}`)
+    .join('\n');
+  return parseAggregatorConfig(`scrape_configs:\n  - job_name: ${name}\n${body}\n`).scrape_configs[0]!;
 }
