@@ -379,10 +379,10 @@ describe('proxy_url', () => {
     expect(plain).toEqual({ error: 'server returned HTTP status 407 Proxy Authentication Required' });
     // A proxy that is not there, for either kind of target.
     expect(await scrape(`http://127.0.0.1:9/metrics`, 'proxy_url: http://127.0.0.1:1')).toEqual({
-      error: 'Get "http://127.0.0.1:9/metrics": proxyconnect tcp: connect ECONNREFUSED 127.0.0.1:1',
+      error: 'Get "http://127.0.0.1:9/metrics": proxyconnect tcp: dial tcp 127.0.0.1:1: connect: connection refused',
     });
     expect(await scrape(`https://127.0.0.1:9/metrics`, 'proxy_url: http://127.0.0.1:1')).toEqual({
-      error: 'Get "https://127.0.0.1:9/metrics": proxyconnect tcp: connect ECONNREFUSED 127.0.0.1:1',
+      error: 'Get "https://127.0.0.1:9/metrics": proxyconnect tcp: dial tcp 127.0.0.1:1: connect: connection refused',
     });
   });
 });

@@ -271,7 +271,30 @@ function failureText(p: PreparedRequest, e: unknown): string {
   }
   // A dial to the proxy failed.
   const dial = p.via !== 'direct' && (err?.syscall === 'connect' || err?.syscall === 'getaddrinfo');
-  return `${dial ? 'proxyconnect tcp: ' : ''}${tlsErrorText(e)}`;
+  return `${dial ? 'proxyconnect tcp: ' : ''}${netErrorText(e) ?? tlsErrorText(e)}`;
+}
+
+/** Go's net error texts for the socket failures a scrape meets most, else undefined. */
+const GO_CONNECT_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network is unreachable',
+  ETIMEDOUT: 'connection timed out',
+};
+
+export function netErrorText(e: unknown): string | undefined {
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+  if (!(e instanceof Error) || err.code === undefined) return undefined;
+  if (err.syscall === 'connect' && GO_CONNECT_ERRORS[err.code] !== undefined && err.address !== undefined) {
+    const host = net.isIPv6(err.address) ? `[${err.address}]` : err.address;
+    return `dial tcp ${host}:${err.port}: connect: ${GO_CONNECT_ERRORS[err.code]}`;
+  }
+  if (err.syscall === 'getaddrinfo' && (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') && err.hostname !== undefined) {
+    return `dial tcp: lookup ${err.hostname}: ${err.code === 'ENOTFOUND' ? 'no such host' : 'temporary failure in name resolution'}`;
+  }
+  if (err.code === 'ECONNRESET') return 'read: connection reset by peer';
+  if (err.code === 'EPIPE') return 'write: broken pipe';
+  return undefined;
 }
 
 /**

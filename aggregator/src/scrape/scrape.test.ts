@@ -7,6 +7,7 @@ import { ManualClock, OPENMETRICS_CONTENT_TYPE, SCRAPE_ACCEPT_HEADER } from '@ed
 import { Labels } from '@edgeprom/shared';
 import type { Appendable } from '../storage/interface.js';
 import { MemoryStorage, type MemoryStorageOptions } from '../storage/memory.js';
+import { netErrorText } from './http-scraper.js';
 import { ScrapeManager } from './manager.js';
 import { Reports, dump, startServer, type Reply, type TestServer } from './test-util.js';
 import { scrapeJob, type ScrapeJob } from './types.js';
@@ -126,6 +127,18 @@ describe('scrape', () => {
     const target = c.manager.pool('node')!.activeTargets()[0];
     expect(target.health).toBe('down');
     expect(series(c).get(`up{env="test", instance="${c.server.address}", job="node"}`)).toEqual([[r.time, 0]]);
+  });
+
+  it("words socket failures as Go's net package does (Prometheus's lastError)", async () => {
+    const c = await setup({ body: BODY });
+    const port = Number(c.server.address.split(':')[1]);
+    await c.server.close(); // nothing listens on the port any more
+    const r = await c.first();
+    expect(r.error?.message).toBe(`Get "http://127.0.0.1:${port}/metrics": dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    expect(netErrorText(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'nowhere.invalid' }))).toBe(
+      'dial tcp: lookup nowhere.invalid: no such host',
+    );
+    expect(netErrorText(new Error('plain'))).toBeUndefined();
   });
 
   it('times out through the clock: up 0, context deadline exceeded', async () => {
