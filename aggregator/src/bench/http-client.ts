@@ -1,6 +1,6 @@
 /**
  * HTTP client benchmark: CPU and heap bytes per keep-alive GET of a 68 KB text body, Node's
- * http client (keep-alive Agent, the request built as `http-scraper.ts` builds it) against
+ * http client (keep-alive Agent, a raw header array as the scraper built it before) against
  * `HttpConnection`, in the same run, rounds interleaved. The server is a child process, so
  * its CPU is not counted. The body is served with Content-Length and chunked.
  *
