@@ -9,9 +9,15 @@
  * Keep sample values in Float64Arrays, object fields or locals, never in `number[]`.
  */
 
-/** Prometheus's stale marker: a signalling NaN with payload 2, written when a series disappears. */
-export const STALE_NAN_BITS_HI = 0x7ff00000;
-export const STALE_NAN_BITS_LO = 0x00000002;
+import { STALE_NAN_BITS } from '@edgeprom/shared/wire';
+
+/**
+ * Prometheus's stale marker: a signalling NaN with payload 2, written when a series
+ * disappears. Its bits are defined once, with the wire format (`STALE_NAN_BITS`); here as the
+ * two 32-bit words the number helpers below compare.
+ */
+export const STALE_NAN_BITS_HI = Number(STALE_NAN_BITS >> 32n);
+export const STALE_NAN_BITS_LO = Number(STALE_NAN_BITS & 0xffffffffn);
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
