@@ -24,6 +24,8 @@ import { cpuSeconds, memoryBytes } from './proc-stats.js';
 export interface ScrapeCompareOptions {
   targets: number;
   series: number;
+  /** The targets gzip their bodies when asked (as agents and node_exporter do); default: plain. */
+  gzip?: boolean;
   intervalSeconds: number;
   durationSeconds: number;
   /** Parent of the temporary directories. */
@@ -62,7 +64,8 @@ export function deployedNodeFlags(file: string): string[] {
  */
 const SYNTHETIC_TARGETS = `
 const http = require('node:http');
-const [targets, series] = process.argv.slice(1).map(Number);
+const zlib = require('node:zlib');
+const [targets, series, gzip] = process.argv.slice(1).map(Number);
 const PER_FAMILY = 50;
 function prefixes(t) {
   const out = [];
@@ -89,6 +92,11 @@ for (let t = 0; t < targets; t++) {
       const [prefix, counter] = lines[i];
       body += prefix + (counter ? String(n * ((i % 7) + 1) + i) : ((Math.sin(n / 3 + i) * 1000) | 0) / 10) + '\\n';
     }
+    if (gzip === 1 && /\\bgzip\\b/.test(req.headers['accept-encoding'] || '')) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Encoding': 'gzip' });
+      res.end(zlib.gzipSync(body, { level: 1 }));
+      return;
+    }
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
     res.end(body);
   });
@@ -101,8 +109,8 @@ for (let t = 0; t < targets; t++) {
 `;
 
 /** Starts the target server child; resolves with its ports once all listen. Kill the child to stop it. */
-export async function startSyntheticTargets(targets: number, series: number): Promise<{ child: ChildProcess; ports: number[] }> {
-  const child = spawn(process.execPath, ['-e', SYNTHETIC_TARGETS, String(targets), String(series)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startSyntheticTargets(targets: number, series: number, gzip = false): Promise<{ child: ChildProcess; ports: number[] }> {
+  const child = spawn(process.execPath, ['-e', SYNTHETIC_TARGETS, String(targets), String(series), gzip ? '1' : '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, ports: JSON.parse(line.toString()) as number[] };
 }
@@ -176,7 +184,7 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
   let targets: ChildProcess | undefined;
   const peers: Peer[] = [];
   try {
-    const served = await startSyntheticTargets(o.targets, o.series);
+    const served = await startSyntheticTargets(o.targets, o.series, o.gzip === true);
     targets = served.child;
     const ports = served.ports;
 
@@ -232,7 +240,7 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
     const cpu0 = peers.map((p) => cpuSeconds(p.child.pid!));
     const tStart = Date.now();
     o.log(
-      `scrape: ${o.targets} targets x ${o.series} series every ${interval}s for ${o.durationSeconds}s, ` +
+      `scrape: ${o.targets} targets x ${o.series} series${o.gzip === true ? ' (gzip)' : ''} every ${interval}s for ${o.durationSeconds}s, ` +
         `edgeprom (pid ${peers[0]!.child.pid}) and prometheus (pid ${peers[1]!.child.pid}) side by side`,
     );
     const tEnd = tStart + o.durationSeconds * 1000;
@@ -281,6 +289,7 @@ export async function runScrapeCompare(o: ScrapeCompareOptions) {
       bench: 'scrape_vs_prometheus',
       targets: o.targets,
       series_per_target: o.series,
+      gzip: o.gzip === true,
       interval_seconds: interval,
       seconds: round(wall, 1),
       edgeprom: side(0),

@@ -10,7 +10,7 @@
  * The last line is one JSON object `{ scrape, push, goals }`.
  *
  *   node aggregator/dist/bench/ingest.js [--part=both|scrape|push]
- *     [--targets=100] [--series=1000] [--interval=5] [--duration=150] [--prometheus=/usr/bin/prometheus]
+ *     [--targets=100] [--series=1000] [--gzip] [--interval=5] [--duration=150] [--prometheus=/usr/bin/prometheus]
  *     [--our-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof']   (after the #! line's flags)
  *     [--our-log=FILE]   (our aggregator's stdout and stderr, e.g. with --our-node-args=--trace-gc)
  *     [--devices=50] [--batches=20] [--push-series=200] [--per-series=20] [--rounds=3]
@@ -26,6 +26,7 @@ const { values: v } = parseArgs({
     part: { type: 'string', default: 'both' },
     targets: { type: 'string', default: String(SCRAPE_DEFAULTS.targets) },
     series: { type: 'string', default: String(SCRAPE_DEFAULTS.series) },
+    gzip: { type: 'boolean', default: false },
     interval: { type: 'string', default: String(SCRAPE_DEFAULTS.intervalSeconds) },
     duration: { type: 'string', default: String(SCRAPE_DEFAULTS.durationSeconds) },
     prometheus: { type: 'string', default: '/usr/bin/prometheus' },
@@ -62,6 +63,7 @@ const scrape =
     : await runScrapeCompare({
         targets: positive('targets', v.targets),
         series: positive('series', v.series),
+        gzip: v.gzip === true,
         intervalSeconds: positive('interval', v.interval),
         durationSeconds: positive('duration', v.duration),
         prometheus: v.prometheus!,

@@ -199,6 +199,23 @@ describe('scrape', () => {
     expect((await c.tick()).error).toBeUndefined();
   });
 
+  it('enforces body_size_limit on an inflated gzip body at the same bound', async () => {
+    const c = await setup({ body: 'm 1\n'.padStart(20, '\n'), gzip: true }, { body_size_limit: 20 });
+    expect((await c.first()).error?.message).toBe('body size limit exceeded');
+    c.server.reply = { body: 'm 1\n'.padStart(19, '\n'), gzip: true };
+    const r = await c.tick();
+    expect(r.error).toBeUndefined();
+    expect(r.scraped).toBe(1);
+  });
+
+  it('fails a scrape whose gzip body is corrupt, and reads the next one', async () => {
+    const c = await setup({ body: BODY, gzip: true });
+    c.server.reply = { body: BODY, gzip: true, corrupt: true };
+    expect((await c.first()).error?.message).toMatch(/^Get "http:\/\/127\.0\.0\.1:\d+\/metrics": /);
+    c.server.reply = { body: BODY, gzip: true };
+    expect((await c.tick()).scraped).toBe(3);
+  });
+
   it('reads gzip bodies', async () => {
     const c = await setup({ body: BODY, gzip: true });
     const r = await c.first();

@@ -17,6 +17,8 @@ export interface Reply {
   body?: string;
   contentType?: string;
   gzip?: boolean;
+  /** With gzip: flip bytes in the middle of the compressed body. */
+  corrupt?: boolean;
   /** Never answer (timeout tests). */
   hang?: boolean;
 }
@@ -54,6 +56,7 @@ export async function startServer(reply: TestServer['reply']): Promise<TestServe
     let body: Buffer = Buffer.from(r.body ?? '');
     if (r.gzip) {
       body = zlib.gzipSync(body);
+      if (r.corrupt) for (let i = 10; i < body.length - 8; i++) body[i] ^= 0x5a;
       headers['Content-Encoding'] = 'gzip';
     }
     res.writeHead(r.status ?? 200, headers);
