@@ -400,9 +400,10 @@ export function httpScrape(
             else {
               // Copied: the view is of the connection's read buffer.
               gzippedBytes += chunk.length;
-              // Deflate never shrinks data by less than a few bytes per 32 KiB block, so a
-              // compressed body this large inflates past the limit: stop reading it.
-              if (gzippedBytes > limit + 1024) throw bodySizeLimit();
+              // Even incompressible data grows by at most 5 bytes per 64 KiB stored block plus
+              // the 18-byte gzip frame, so a compressed body this much larger than the limit
+              // inflates past it: stop reading it.
+              if (gzippedBytes > limit * 1.001 + 1024) throw bodySizeLimit();
               gzipped.push(Buffer.from(chunk));
             }
           } catch (e) {
