@@ -84,14 +84,9 @@ export async function rawServer(respond: Responder): Promise<RawServer> {
     requests: [],
     respond,
     closed: (n) => closedAt.get(n) ?? Promise.reject(new Error(`no connection ${n}`)),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeAll(server, sockets),
   };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as net.AddressInfo).port;
+  state.port = await listenLocal(server);
   return state;
 }
 
@@ -152,13 +147,22 @@ export async function tinyProxy(cert?: { cert: Buffer; key: Buffer }): Promise<P
     connects: [],
     plain: [],
     refuse: undefined,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => closeAll(server, sockets),
   };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as net.AddressInfo).port;
+  state.port = await listenLocal(server);
   return state;
+}
+
+/** Listens on 127.0.0.1, port 0; resolves with the port. */
+async function listenLocal(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** Destroys the sockets a test server keeps, then closes it. */
+function closeAll(server: net.Server, sockets: readonly net.Socket[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve());
+  });
 }

@@ -62,17 +62,11 @@ export const MAX_REDIRECTS = 10;
 export interface PreparedRequest {
   /** The URL this request fetches (the target's, or a redirect's). */
   readonly url: string;
-  readonly https: boolean;
-  /** Whether the socket speaks TLS: an https target, or an http target through an https proxy. */
-  readonly tls: boolean;
   /** direct: to the target; proxy: an http target's request to proxy_url; tunnel: an https target through CONNECT. */
   readonly via: 'direct' | 'proxy' | 'tunnel';
-  /** Where the socket goes (the proxy for `via: 'proxy'`). */
-  readonly hostname: string;
-  readonly port: number;
   /** Request target: origin-form, or absolute-form to a proxy. */
   readonly path: string;
-  /** Raw header pairs, Host first (Node adds none to a raw array). */
+  /** Header pairs, Host first, checked as Node's client checks them. */
   readonly headers: readonly string[];
   /** The extra headers it was built with (kept for redirects). */
   readonly extra: Record<string, string> | undefined;
@@ -108,7 +102,6 @@ export function prepareScrapeRequest(
   }
   if (via === 'proxy' && proxy?.authorization !== undefined) headers['Proxy-Authorization'] = proxy.authorization;
   for (const [k, v] of Object.entries(headers)) {
-    // What Node's setHeader would check per request, checked once.
     http.validateHeaderName(k);
     http.validateHeaderValue(k, v);
   }
@@ -127,10 +120,7 @@ export function prepareScrapeRequest(
   const to = via === 'proxy' ? { hostname: proxy!.hostname, port: proxy!.port } : target;
   return {
     url,
-    https,
-    tls: useTls,
     via,
-    ...to,
     path: via === 'proxy' ? `${u.protocol}//${u.host}${u.pathname}${u.search}` : u.pathname + u.search,
     headers: Object.entries(headers).flat(),
     extra,
@@ -146,10 +136,14 @@ export function prepareScrapeRequest(
  */
 export function requestHead(p: PreparedRequest, authorization: string | undefined, referer?: string): Buffer {
   if (referer === undefined && p.head !== undefined && p.head.auth === authorization) return p.head.bytes;
-  if (authorization !== undefined) http.validateHeaderValue('Authorization', authorization);
-  const h = requestHeaders(p, authorization, referer);
   let s = `GET ${p.path} HTTP/1.1\r\n`;
+  const h = p.headers;
   for (let i = 0; i < h.length; i += 2) s += `${h[i]}: ${h[i + 1]}\r\n`;
+  if (authorization !== undefined) {
+    http.validateHeaderValue('Authorization', authorization);
+    s += `Authorization: ${authorization}\r\n`;
+  }
+  if (referer !== undefined) s += `Referer: ${referer}\r\n`;
   const bytes = Buffer.from(`${s}\r\n`, 'latin1');
   if (referer === undefined) p.head = { auth: authorization, bytes };
   return bytes;
@@ -161,13 +155,11 @@ const MAX_LOOP_CONNECTIONS = 4;
 /** A scrape loop's kept-alive connections, by where they go; `close` when the loop stops. */
 export class ScrapeConnections {
   readonly #conns = new Map<string, HttpConnection>();
-  #closed = false;
 
   get(p: PreparedRequest): HttpConnection {
     let c = this.#conns.get(p.connKey);
-    if (c === undefined || this.#closed) {
+    if (c === undefined) {
       c = new HttpConnection(p.conn);
-      if (this.#closed) return c;
       if (this.#conns.size >= MAX_LOOP_CONNECTIONS) {
         const [k, oldest] = this.#conns.entries().next().value as [string, HttpConnection];
         oldest.close();
@@ -178,21 +170,11 @@ export class ScrapeConnections {
     return c;
   }
 
-  /** Closes every connection; later requests get one-off connections. */
+  /** Closes every connection (a request in flight fails with ERR_HTTP_CLOSED). */
   close(): void {
-    this.#closed = true;
     for (const c of this.#conns.values()) c.close();
     this.#conns.clear();
   }
-}
-
-/** The header array for one request: the prepared headers, then Authorization when the job sets one. */
-export function requestHeaders(p: PreparedRequest, authorization: string | undefined, referer?: string): readonly string[] {
-  if (authorization === undefined && referer === undefined) return p.headers;
-  const h = [...p.headers];
-  if (authorization !== undefined) h.push('Authorization', authorization);
-  if (referer !== undefined) h.push('Referer', referer);
-  return h;
 }
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
